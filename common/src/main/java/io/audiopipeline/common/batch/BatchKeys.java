@@ -1,0 +1,49 @@
+package io.audiopipeline.common.batch;
+
+import java.util.List;
+
+/** The keys of one batch. The braces are a cluster hash tag: all of a batch's keys share a slot. */
+public record BatchKeys(String batchId) {
+    private String key(String suffix) {
+        return "batch:{" + batchId + "}:" + suffix;
+    }
+
+    public String total() {
+        return key("total");
+    }
+
+    public String processed() {
+        return key("processed");
+    }
+
+    public String failed() {
+        return key("failed");
+    }
+
+    public String s3Key() {
+        return key("s3_key");
+    }
+
+    public String node() {
+        return key("node");
+    }
+
+    /** Set of files already counted (processed or failed): the guard against counting twice. */
+    public String counted() {
+        return key("counted");
+    }
+
+    /** Which report completed the batch; set once. */
+    public String completedBy() {
+        return key("completed_by");
+    }
+
+    /** Set of files already handed to the transcribe queue: the guard against enqueuing twice. */
+    public String enqueued() {
+        return key("enqueued");
+    }
+
+    public List<String> all() {
+        return List.of(total(), processed(), failed(), s3Key(), node(), counted(), completedBy(), enqueued());
+    }
+}

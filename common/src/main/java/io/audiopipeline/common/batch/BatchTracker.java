@@ -1,0 +1,111 @@
+package io.audiopipeline.common.batch;
+
+import java.time.Duration;
+import java.util.List;
+import redis.clients.jedis.UnifiedJedis;
+
+/**
+ * The batch counters of the contract, updated by atomic scripts so that a file is counted once however
+ * often or concurrently it is reported, {@code processed + failed} reaches {@code total} exactly once,
+ * and exactly one report is told it completed the batch.
+ */
+public final class BatchTracker {
+    static final String INIT_MARKER = "init";
+
+    /** KEYS: total processed failed completed_by ; returns 1 and marks completion when processed+failed >= total. */
+    private static final String COMPLETE_IF_DONE = """
+            local function complete_if_done(marker)
+              local total = redis.call('GET', KEYS[1])
+              if not total then return 0 end
+              local done = tonumber(redis.call('GET', KEYS[2]) or '0') + tonumber(redis.call('GET', KEYS[3]) or '0')
+              if done >= tonumber(total) and redis.call('SET', KEYS[4], marker, 'NX') then return 1 end
+              return 0
+            end
+            """;
+    /** KEYS: total processed failed completed_by s3_key node ; ARGV: total s3_key node marker */
+    private static final String INITIALIZE = COMPLETE_IF_DONE + """
+            redis.call('SET', KEYS[1], ARGV[1], 'NX')
+            redis.call('SET', KEYS[2], 0, 'NX')
+            redis.call('SET', KEYS[3], 0, 'NX')
+            redis.call('SET', KEYS[5], ARGV[2])
+            redis.call('SET', KEYS[6], ARGV[3])
+            if complete_if_done(ARGV[4]) == 1 then return 2 end
+            if redis.call('GET', KEYS[4]) == ARGV[4] then return 2 end
+            return tonumber(redis.call('GET', KEYS[1]))
+            """;
+    /** KEYS: total processed failed completed_by counted counter ; ARGV: file */
+    private static final String RECORD = COMPLETE_IF_DONE + """
+            if redis.call('SADD', KEYS[5], ARGV[1]) == 0 then
+              if redis.call('GET', KEYS[4]) == ARGV[1] then return 2 end
+              return 0
+            end
+            redis.call('INCR', KEYS[6])
+            if complete_if_done(ARGV[1]) == 1 then return 2 end
+            return 1
+            """;
+
+    private final UnifiedJedis redis;
+
+    public BatchTracker(UnifiedJedis redis) {
+        this.redis = redis;
+    }
+
+    /**
+     * Sets the total (only the first time: a redelivered unpack job never resets it) and the batch's
+     * archive key and node. Returns true when this call completed the batch (no recordings, or every file
+     * was already counted), in which case the caller runs the completion.
+     */
+    public boolean initialize(String batchId, long total, String s3Key, String node) {
+        BatchKeys k = new BatchKeys(batchId);
+        Object r = redis.eval(INITIALIZE,
+                List.of(k.total(), k.processed(), k.failed(), k.completedBy(), k.s3Key(), k.node()),
+                List.of(Long.toString(total), s3Key, node, INIT_MARKER));
+        return Long.valueOf(2).equals(r);
+    }
+
+    public Outcome recordProcessed(String batchId, String file) {
+        BatchKeys k = new BatchKeys(batchId);
+        return record(k, file, k.processed());
+    }
+
+    public Outcome recordFailed(String batchId, String file) {
+        BatchKeys k = new BatchKeys(batchId);
+        return record(k, file, k.failed());
+    }
+
+    private Outcome record(BatchKeys k, String file, String counter) {
+        Object r = redis.eval(RECORD,
+                List.of(k.total(), k.processed(), k.failed(), k.completedBy(), k.counted(), counter), List.of(file));
+        long code = ((Number) r).longValue();
+        return code == 2 ? Outcome.COMPLETED : code == 1 ? Outcome.COUNTED : Outcome.ALREADY_COUNTED;
+    }
+
+    public boolean isCounted(String batchId, String file) {
+        return redis.sismember(new BatchKeys(batchId).counted(), file);
+    }
+
+    /**
+     * Marks a file as handed to the transcribe queue; returns false when it already was, so a
+     * redelivered unpack job does not enqueue it twice.
+     */
+    public boolean markEnqueued(String batchId, String file) {
+        return redis.sadd(new BatchKeys(batchId).enqueued(), file) == 1;
+    }
+
+    /** After completion: the keys expire after {@code ttl} (BATCH_KEY_TTL). */
+    public void expire(String batchId, Duration ttl) {
+        for (String key : new BatchKeys(batchId).all()) {
+            redis.pexpire(key, ttl.toMillis());
+        }
+    }
+
+    public BatchCounts counts(String batchId) {
+        BatchKeys k = new BatchKeys(batchId);
+        List<String> v = redis.mget(k.total(), k.processed(), k.failed(), k.s3Key(), k.node(), k.completedBy());
+        return new BatchCounts(batchId,
+                v.get(0) == null ? null : Long.parseLong(v.get(0)),
+                v.get(1) == null ? 0 : Long.parseLong(v.get(1)),
+                v.get(2) == null ? 0 : Long.parseLong(v.get(2)),
+                v.get(3), v.get(4), v.get(5) != null);
+    }
+}

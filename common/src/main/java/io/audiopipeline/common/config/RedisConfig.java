@@ -1,0 +1,26 @@
+package io.audiopipeline.common.config;
+
+import java.net.URI;
+import java.util.List;
+import java.util.Set;
+
+/** Where Redis is: one standalone URL, or the seed nodes of a cluster. */
+public record RedisConfig(URI url, List<String> clusterNodes) {
+    public static final String DEFAULT_URL = "redis://127.0.0.1:6379";
+
+    public static RedisConfig from(Env env) {
+        URI url = env.uri("REDIS_URL", DEFAULT_URL, Set.of("redis", "rediss"));
+        String nodes = env.string("REDIS_CLUSTER_NODES", null);
+        List<String> cluster = nodes == null ? List.of() : List.of(nodes.split("\\s*,\\s*"));
+        for (String node : cluster) {
+            if (!node.matches("[^:\\s]+:\\d{1,5}")) {
+                throw new ConfigException("REDIS_CLUSTER_NODES", "must be host:port[,host:port...], got '" + node + "'");
+            }
+        }
+        return new RedisConfig(url, cluster);
+    }
+
+    public boolean cluster() {
+        return !clusterNodes.isEmpty();
+    }
+}

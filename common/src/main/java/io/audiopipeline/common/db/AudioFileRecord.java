@@ -1,0 +1,13 @@
+package io.audiopipeline.common.db;
+
+import java.time.Instant;
+import java.util.UUID;
+
+/** A row of {@code audio_files}. */
+public record AudioFileRecord(UUID audioId, String batchId, String originalFilename, String s3Key, String sha256,
+                              Long sizeBytes, Double durationSeconds, String status, String error, int attempts,
+                              Instant updatedAt) {
+    public boolean completed() {
+        return "completed".equals(status);
+    }
+}

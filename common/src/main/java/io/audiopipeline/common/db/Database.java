@@ -1,0 +1,99 @@
+package io.audiopipeline.common.db;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import io.audiopipeline.common.config.DatabaseConfig;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import javax.sql.DataSource;
+
+/** The connection pool, the schema, and transactions. */
+public final class Database implements AutoCloseable {
+    /** Serialises concurrent schema applications (several workers starting at once). */
+    private static final long SCHEMA_LOCK = 0x617564696f5049L;
+
+    private final HikariDataSource pool;
+
+    public Database(DatabaseConfig config, String poolName) {
+        HikariConfig hikari = new HikariConfig();
+        hikari.setJdbcUrl(config.url());
+        hikari.setUsername(config.user());
+        hikari.setPassword(config.password());
+        hikari.setMaximumPoolSize(config.poolSize());
+        hikari.setPoolName(poolName);
+        hikari.setConnectionTimeout(10_000);
+        // fail fast at start when the database is unreachable
+        hikari.setInitializationFailTimeout(10_000);
+        this.pool = new HikariDataSource(hikari);
+    }
+
+    public DataSource dataSource() {
+        return pool;
+    }
+
+    /** Throws when the database cannot answer (readiness). */
+    public void check() throws SQLException {
+        try (Connection c = pool.getConnection(); Statement s = c.createStatement()) {
+            s.execute("SELECT 1");
+        }
+    }
+
+    /** Applies {@code schema.sql} (idempotent). */
+    public void applySchema() throws SQLException {
+        String sql = schemaText();
+        inTransaction(c -> {
+            try (Statement s = c.createStatement()) {
+                s.execute("SELECT pg_advisory_xact_lock(" + SCHEMA_LOCK + ")");
+                s.execute(sql);
+            }
+            return null;
+        });
+    }
+
+    public static String schemaText() {
+        try (InputStream in = Database.class.getResourceAsStream("/db/schema.sql")) {
+            if (in == null) {
+                throw new IllegalStateException("schema.sql is missing from the classpath");
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read schema.sql", e);
+        }
+    }
+
+    /** Runs {@code work} in one transaction: committed when it returns, rolled back when it throws. */
+    public <T> T inTransaction(SqlWork<T> work) throws SQLException {
+        try (Connection c = pool.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                T result = work.run(c);
+                c.commit();
+                return result;
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            }
+        }
+    }
+
+    /** Runs {@code work} on a connection in auto-commit mode. */
+    public <T> T withConnection(SqlWork<T> work) throws SQLException {
+        try (Connection c = pool.getConnection()) {
+            return work.run(c);
+        }
+    }
+
+    @Override
+    public void close() {
+        pool.close();
+    }
+
+    @FunctionalInterface
+    public interface SqlWork<T> {
+        T run(Connection connection) throws SQLException;
+    }
+}

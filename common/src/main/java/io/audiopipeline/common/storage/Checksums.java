@@ -1,0 +1,47 @@
+package io.audiopipeline.common.storage;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Base64;
+import java.util.HexFormat;
+
+/** SHA-256 (and MD5, for S3's Content-MD5) of a file, computed in one streaming pass. */
+public record Checksums(long sizeBytes, String sha256, String md5Base64) {
+    private static final int BUFFER = 1 << 16;
+
+    public static Checksums of(Path file) throws IOException {
+        MessageDigest sha = sha256Digest();
+        MessageDigest md5 = digest("MD5");
+        long size = 0;
+        byte[] buffer = new byte[BUFFER];
+        try (InputStream in = Files.newInputStream(file)) {
+            int n;
+            while ((n = in.read(buffer)) > 0) {
+                sha.update(buffer, 0, n);
+                md5.update(buffer, 0, n);
+                size += n;
+            }
+        }
+        return new Checksums(size, HexFormat.of().formatHex(sha.digest()), Base64.getEncoder().encodeToString(md5.digest()));
+    }
+
+    public static String sha256(Path file) throws IOException {
+        return of(file).sha256();
+    }
+
+    public static MessageDigest sha256Digest() {
+        return digest("SHA-256");
+    }
+
+    private static MessageDigest digest(String algorithm) {
+        try {
+            return MessageDigest.getInstance(algorithm);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(algorithm + " is part of every JRE", e);
+        }
+    }
+}

@@ -1,0 +1,243 @@
+package io.audiopipeline.common.storage;
+
+import io.audiopipeline.common.config.S3Config;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletionException;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.ResponseInputStream;
+import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
+import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3AsyncClient;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.GetObjectResponse;
+import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
+import software.amazon.awssdk.services.s3.model.NoSuchBucketException;
+import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+import software.amazon.awssdk.services.s3.model.PutObjectRequest;
+import software.amazon.awssdk.services.s3.model.S3Exception;
+import software.amazon.awssdk.services.s3.model.S3Object;
+import software.amazon.awssdk.transfer.s3.S3TransferManager;
+import software.amazon.awssdk.transfer.s3.model.UploadFileRequest;
+import software.amazon.awssdk.transfer.s3.progress.TransferListener;
+
+/**
+ * The bucket, through AWS SDK v2. Uploads at or above the multipart threshold go through the SDK's
+ * transfer manager (parts in parallel); smaller ones are one PUT with Content-MD5, which the server
+ * checks. Every upload carries the file's SHA-256 as metadata and is verified (size and SHA-256) with a
+ * HEAD before this method returns; every download is hashed while streaming into a {@code .part} file,
+ * checked, then renamed. Files are streamed, never held in memory.
+ */
+public final class ObjectStore implements AutoCloseable {
+    public static final String SHA256_METADATA = "sha256";
+    private static final int BUFFER = 1 << 16;
+
+    private final S3Config config;
+    private final S3Client s3;
+    private final S3AsyncClient multipartS3;
+    private final S3TransferManager transfers;
+
+    public ObjectStore(S3Config config) {
+        this.config = config;
+        AwsCredentialsProvider credentials = config.accessKey() == null
+                ? DefaultCredentialsProvider.builder().build()
+                : StaticCredentialsProvider.create(AwsBasicCredentials.create(config.accessKey(), config.secretKey()));
+        var sync = S3Client.builder().region(Region.of(config.region())).credentialsProvider(credentials);
+        var async = S3AsyncClient.builder().region(Region.of(config.region())).credentialsProvider(credentials)
+                .multipartEnabled(true)
+                .multipartConfiguration(m -> m.thresholdInBytes(config.multipartThresholdBytes())
+                        .minimumPartSizeInBytes(config.multipartPartSizeBytes())
+                        .apiCallBufferSizeInBytes(config.multipartPartSizeBytes() * config.uploadConcurrency()))
+                .httpClientBuilder(software.amazon.awssdk.http.nio.netty.NettyNioAsyncHttpClient.builder()
+                        .maxConcurrency(config.uploadConcurrency() * 2));
+        if (config.endpoint() != null) {
+            // S3-compatible servers: path-style addressing, and only the checksums the API requires
+            // (many such servers reject the SDK's newer default checksum headers)
+            sync.endpointOverride(config.endpoint()).forcePathStyle(true)
+                    .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
+                    .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED);
+            async.endpointOverride(config.endpoint()).forcePathStyle(true)
+                    .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
+                    .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED);
+        }
+        this.s3 = sync.build();
+        this.multipartS3 = async.build();
+        this.transfers = S3TransferManager.builder().s3Client(multipartS3).build();
+    }
+
+    public S3Config config() {
+        return config;
+    }
+
+    public String bucket() {
+        return config.bucket();
+    }
+
+    /** Fails when the bucket cannot be reached (start-up check, readiness). */
+    public void checkBucket() {
+        s3.headBucket(b -> b.bucket(config.bucket()));
+    }
+
+    /** Creates the bucket unless it exists (demo and tests; production buckets are provisioned). */
+    public void createBucketIfMissing() {
+        try {
+            checkBucket();
+        } catch (NoSuchBucketException e) {
+            s3.createBucket(b -> b.bucket(config.bucket()));
+        } catch (S3Exception e) {
+            if (e.statusCode() != 404) {
+                throw e;
+            }
+            s3.createBucket(b -> b.bucket(config.bucket()));
+        }
+    }
+
+    /**
+     * Uploads {@code file} to {@code key} and verifies it. An object already there with the same size and
+     * SHA-256 is kept as it is (a retried upload after a crash costs a HEAD, not a transfer).
+     */
+    public StoredObject upload(Path file, String key, TransferProgress progress) throws IOException {
+        Checksums sums = Checksums.of(file);
+        Optional<StoredObject> existing = head(key);
+        if (existing.isPresent() && existing.get().sizeBytes() == sums.sizeBytes() && sums.sha256().equals(existing.get().sha256())) {
+            progress.update(sums.sizeBytes(), sums.sizeBytes());
+            return existing.get();
+        }
+        PutObjectRequest put = PutObjectRequest.builder().bucket(config.bucket()).key(key)
+                .metadata(Map.of(SHA256_METADATA, sums.sha256())).build();
+        if (sums.sizeBytes() >= config.multipartThresholdBytes()) {
+            uploadMultipart(file, put, sums.sizeBytes(), progress);
+        } else {
+            s3.putObject(put.toBuilder().contentMD5(sums.md5Base64()).contentLength(sums.sizeBytes()).build(), RequestBody.fromFile(file));
+            progress.update(sums.sizeBytes(), sums.sizeBytes());
+        }
+        StoredObject stored = head(key).orElseThrow(() -> new IntegrityException("s3://" + bucket() + "/" + key + " is missing right after its upload"));
+        if (stored.sizeBytes() != sums.sizeBytes() || !sums.sha256().equals(stored.sha256())) {
+            throw new IntegrityException("upload of " + file + " to " + key + " did not verify: expected " + sums.sizeBytes()
+                    + " bytes sha256 " + sums.sha256() + ", store has " + stored.sizeBytes() + " bytes sha256 " + stored.sha256());
+        }
+        return stored;
+    }
+
+    private void uploadMultipart(Path file, PutObjectRequest put, long size, TransferProgress progress) throws IOException {
+        TransferListener listener = new TransferListener() {
+            @Override
+            public void bytesTransferred(Context.BytesTransferred context) {
+                progress.update(context.progressSnapshot().transferredBytes(), size);
+            }
+        };
+        try {
+            transfers.uploadFile(UploadFileRequest.builder().putObjectRequest(put).source(file).addTransferListener(listener).build())
+                    .completionFuture().join();
+        } catch (CompletionException e) {
+            Throwable cause = e.getCause() == null ? e : e.getCause();
+            if (cause instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            throw new IOException("multipart upload of " + file + " failed: " + cause.getMessage(), cause);
+        }
+        progress.update(size, size);
+    }
+
+    /**
+     * Downloads {@code key} to {@code target} through {@code target.part}, hashing while streaming. The
+     * bytes must match {@code expectedSize}/{@code expectedSha256} when given, else the object's own
+     * SHA-256 metadata when it has one. On any mismatch the {@code .part} file is removed.
+     */
+    public StoredObject download(String key, Path target, Long expectedSize, String expectedSha256, TransferProgress progress)
+            throws IOException {
+        Path part = target.resolveSibling(target.getFileName() + ".part");
+        MessageDigest sha = Checksums.sha256Digest();
+        long size = 0;
+        GetObjectResponse response;
+        try (ResponseInputStream<GetObjectResponse> in = s3.getObject(b -> b.bucket(config.bucket()).key(key));
+             OutputStream out = Files.newOutputStream(part)) {
+            response = in.response();
+            long total = response.contentLength() == null ? -1 : response.contentLength();
+            byte[] buffer = new byte[BUFFER];
+            int n;
+            while ((n = in.read(buffer)) > 0) {
+                sha.update(buffer, 0, n);
+                out.write(buffer, 0, n);
+                size += n;
+                progress.update(size, total);
+            }
+        } catch (NoSuchKeyException e) {
+            Files.deleteIfExists(part);
+            throw new MissingObjectException(config.bucket(), key);
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(part);
+            throw e;
+        }
+        String actual = HexFormat.of().formatHex(sha.digest());
+        String wanted = expectedSha256 != null ? expectedSha256 : response.metadata().get(SHA256_METADATA);
+        long wantedSize = expectedSize != null ? expectedSize : (response.contentLength() == null ? size : response.contentLength());
+        if (size != wantedSize || (wanted != null && !wanted.equals(actual))) {
+            Files.deleteIfExists(part);
+            throw new IntegrityException("download of " + key + " is corrupt: expected " + wantedSize + " bytes sha256 " + wanted
+                    + ", got " + size + " bytes sha256 " + actual);
+        }
+        Files.move(part, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        return new StoredObject(key, size, actual);
+    }
+
+    public Optional<StoredObject> head(String key) {
+        try {
+            HeadObjectResponse head = s3.headObject(b -> b.bucket(config.bucket()).key(key));
+            return Optional.of(new StoredObject(key, head.contentLength(), head.metadata().get(SHA256_METADATA)));
+        } catch (NoSuchKeyException e) {
+            return Optional.empty();
+        } catch (S3Exception e) {
+            if (e.statusCode() == 404) {
+                return Optional.empty();
+            }
+            throw e;
+        }
+    }
+
+    public boolean exists(String key) {
+        return head(key).isPresent();
+    }
+
+    public void delete(String key) {
+        s3.deleteObject(b -> b.bucket(config.bucket()).key(key));
+    }
+
+    public InputStream open(String key) throws MissingObjectException {
+        try {
+            return s3.getObject(b -> b.bucket(config.bucket()).key(key));
+        } catch (NoSuchKeyException e) {
+            throw new MissingObjectException(config.bucket(), key);
+        }
+    }
+
+    public List<StoredObject> list(String prefix) {
+        List<StoredObject> found = new ArrayList<>();
+        for (S3Object object : s3.listObjectsV2Paginator(b -> b.bucket(config.bucket()).prefix(prefix)).contents()) {
+            found.add(new StoredObject(object.key(), object.size(), null));
+        }
+        return found;
+    }
+
+    @Override
+    public void close() {
+        transfers.close();
+        multipartS3.close();
+        s3.close();
+    }
+}

@@ -1,0 +1,139 @@
+package io.audiopipeline.common.worker;
+
+import io.audiopipeline.common.job.Job;
+import io.audiopipeline.common.job.JobCodec;
+import io.audiopipeline.common.job.MalformedJobException;
+import io.audiopipeline.common.queue.Backoff;
+import io.audiopipeline.common.queue.Delivery;
+import io.audiopipeline.common.queue.ReliableQueue;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+/**
+ * One slot of a worker: fetches a job only when it is free, runs the handler, and settles the delivery
+ * (ack, retry with backoff, or dead-letter). It owns fetch, ack, retry, dead-letter, metrics and the
+ * log context; the handler does only its domain work.
+ */
+final class JobRunner<T extends Job> implements Runnable {
+    private static final Logger log = LoggerFactory.getLogger(JobRunner.class);
+    private static final Duration POLL = Duration.ofSeconds(1);
+    private static final Duration REDIS_DOWN_PAUSE = Duration.ofSeconds(2);
+
+    private final ReliableQueue queue;
+    private final JobHandler<T> handler;
+    private final JobCodec codec;
+    private final Backoff backoff;
+    private final int maxAttempts;
+    private final WorkerMetrics metrics;
+    private final AtomicBoolean stopping;
+    private final WorkerStatus status;
+
+    JobRunner(ReliableQueue queue, JobHandler<T> handler, JobCodec codec, Backoff backoff, int maxAttempts,
+              WorkerMetrics metrics, AtomicBoolean stopping, WorkerStatus status) {
+        this.queue = queue;
+        this.handler = handler;
+        this.codec = codec;
+        this.backoff = backoff;
+        this.maxAttempts = maxAttempts;
+        this.metrics = metrics;
+        this.stopping = stopping;
+        this.status = status;
+    }
+
+    @Override
+    public void run() {
+        while (!stopping.get()) {
+            try {
+                Optional<Delivery> delivery = queue.fetch(POLL);
+                if (delivery.isPresent()) {
+                    process(delivery.get());
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (Exception e) {
+                // Redis unreachable: the job (if any) stays in our processing list and is redelivered
+                log.warn("queue {} unavailable ({}), retrying in {}s", queue.keys().name(), e.getMessage(), REDIS_DOWN_PAUSE.toSeconds());
+                try {
+                    Thread.sleep(REDIS_DOWN_PAUSE.toMillis());
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
+    }
+
+    void process(Delivery delivery) throws InterruptedException {
+        String queueName = queue.keys().name();
+        long started = System.nanoTime();
+        MDC.put("job", queueName);
+        status.begin(delivery.payload());
+        try {
+            T job;
+            try {
+                job = codec.decode(delivery.payload(), handler.jobType());
+            } catch (MalformedJobException e) {
+                log.error("malformed job on {}, moving it to the dead-letter list: {}", queueName, e.getMessage());
+                queue.deadLetter(delivery, "malformed payload: " + e.getMessage());
+                metrics.settled(queueName, "malformed", seconds(started));
+                return;
+            }
+            MDC.put("batch_id", job.batchId());
+            try {
+                handler.handle(job, delivery.attempt());
+                queue.ack(delivery);
+                metrics.settled(queueName, "succeeded", seconds(started));
+            } catch (InterruptedException e) {
+                // stopping past the grace period: the job is released back to the queue by the worker
+                throw e;
+            } catch (PermanentJobException e) {
+                log.error("job failed permanently, moving it to the dead-letter list: {}", e.getMessage());
+                queue.deadLetter(delivery, e.getMessage());
+                metrics.settled(queueName, "dead", seconds(started));
+            } catch (Exception e) {
+                retryOrGiveUp(delivery, e, started);
+            }
+        } finally {
+            status.end(delivery.payload());
+            MDC.clear();
+        }
+    }
+
+    private void retryOrGiveUp(Delivery delivery, Exception e, long started) {
+        String queueName = queue.keys().name();
+        String reason = describe(e);
+        if (delivery.attempt() >= maxAttempts) {
+            log.error("job failed, attempt {}/{}, giving up and moving it to the dead-letter list: {}", delivery.attempt(), maxAttempts, reason, e);
+            queue.deadLetter(delivery, "failed after " + delivery.attempt() + " attempts: " + reason);
+            metrics.settled(queueName, "dead", seconds(started));
+            return;
+        }
+        Duration delay = backoff.delayAfter(delivery.attempt());
+        log.warn("job failed, attempt {}/{}, retrying in {}: {}", delivery.attempt(), maxAttempts, human(delay), reason, e);
+        if (!queue.retryLater(delivery, delay)) {
+            log.warn("job was already handed to another worker (heartbeat lapsed); not scheduling a retry");
+        }
+        metrics.settled(queueName, "retried", seconds(started));
+    }
+
+    static String describe(Throwable e) {
+        String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getClass().getSimpleName() + ": " + e.getMessage();
+        if (e.getCause() != null && e.getCause() != e && e.getCause().getMessage() != null && !message.contains(e.getCause().getMessage())) {
+            message += " (caused by " + e.getCause().getClass().getSimpleName() + ": " + e.getCause().getMessage() + ")";
+        }
+        return message.replace('\n', ' ');
+    }
+
+    private static String human(Duration d) {
+        return d.toMillis() < 1000 ? d.toMillis() + "ms" : String.format(java.util.Locale.ROOT, "%.1fs", d.toMillis() / 1000.0);
+    }
+
+    private static double seconds(long startedNanos) {
+        return (System.nanoTime() - startedNanos) / 1e9;
+    }
+}

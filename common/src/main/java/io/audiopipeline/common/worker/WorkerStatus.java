@@ -1,0 +1,48 @@
+package io.audiopipeline.common.worker;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/** What this worker is doing, published in its heartbeat for `pipeline status`. */
+final class WorkerStatus {
+    private final String workerId;
+    private final String node;
+    private final String kind;
+    private final Instant startedAt;
+    private final Clock clock;
+    private final List<String> current = new ArrayList<>();
+
+    WorkerStatus(String workerId, String node, String kind, Clock clock) {
+        this.workerId = workerId;
+        this.node = node;
+        this.kind = kind;
+        this.clock = clock;
+        this.startedAt = clock.instant();
+    }
+
+    synchronized void begin(String payload) {
+        current.add(payload.length() > 300 ? payload.substring(0, 300) + "..." : payload);
+    }
+
+    synchronized void end(String payload) {
+        current.remove(payload.length() > 300 ? payload.substring(0, 300) + "..." : payload);
+    }
+
+    synchronized String toJson(ObjectMapper json) {
+        ObjectNode beat = json.createObjectNode();
+        beat.put("worker", workerId);
+        beat.put("node", node);
+        beat.put("kind", kind);
+        beat.put("pid", ProcessHandle.current().pid());
+        beat.put("started_at", startedAt.toString());
+        beat.put("beat_at", clock.instant().toString());
+        ArrayNode jobs = beat.putArray("jobs");
+        current.forEach(jobs::add);
+        return beat.toString();
+    }
+}
