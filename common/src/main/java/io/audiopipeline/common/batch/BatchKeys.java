@@ -38,12 +38,17 @@ public record BatchKeys(String batchId) {
         return key("completed_by");
     }
 
+    /** Set once the completion ran to its end. */
+    public String finalized() {
+        return key("finalized");
+    }
+
     /** Set of files already handed to the transcribe queue: the guard against enqueuing twice. */
     public String enqueued() {
         return key("enqueued");
     }
 
     public List<String> all() {
-        return List.of(total(), processed(), failed(), s3Key(), node(), counted(), completedBy(), enqueued());
+        return List.of(total(), processed(), failed(), s3Key(), node(), counted(), completedBy(), enqueued(), finalized());
     }
 }

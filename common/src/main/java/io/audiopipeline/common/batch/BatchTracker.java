@@ -22,7 +22,7 @@ public final class BatchTracker {
               return 0
             end
             """;
-    /** KEYS: total processed failed completed_by s3_key node ; ARGV: total s3_key node marker */
+    /** KEYS: total processed failed completed_by s3_key node finalized ; ARGV: total s3_key node marker */
     private static final String INITIALIZE = COMPLETE_IF_DONE + """
             redis.call('SET', KEYS[1], ARGV[1], 'NX')
             redis.call('SET', KEYS[2], 0, 'NX')
@@ -30,15 +30,12 @@ public final class BatchTracker {
             redis.call('SET', KEYS[5], ARGV[2])
             redis.call('SET', KEYS[6], ARGV[3])
             if complete_if_done(ARGV[4]) == 1 then return 2 end
-            if redis.call('GET', KEYS[4]) == ARGV[4] then return 2 end
+            if redis.call('GET', KEYS[4]) == ARGV[4] and redis.call('EXISTS', KEYS[7]) == 0 then return 2 end
             return tonumber(redis.call('GET', KEYS[1]))
             """;
     /** KEYS: total processed failed completed_by counted counter ; ARGV: file */
     private static final String RECORD = COMPLETE_IF_DONE + """
-            if redis.call('SADD', KEYS[5], ARGV[1]) == 0 then
-              if redis.call('GET', KEYS[4]) == ARGV[1] then return 2 end
-              return 0
-            end
+            if redis.call('SADD', KEYS[5], ARGV[1]) == 0 then return 0 end
             redis.call('INCR', KEYS[6])
             if complete_if_done(ARGV[1]) == 1 then return 2 end
             return 1
@@ -53,12 +50,13 @@ public final class BatchTracker {
     /**
      * Sets the total (only the first time: a redelivered unpack job never resets it) and the batch's
      * archive key and node. Returns true when this call completed the batch (no recordings, or every file
-     * was already counted), in which case the caller runs the completion.
+     * was already counted), in which case the caller runs the completion; a redelivered unpack job whose
+     * completion was claimed here but never finalized is told so again.
      */
     public boolean initialize(String batchId, long total, String s3Key, String node) {
         BatchKeys k = new BatchKeys(batchId);
         Object r = redis.eval(INITIALIZE,
-                List.of(k.total(), k.processed(), k.failed(), k.completedBy(), k.s3Key(), k.node()),
+                List.of(k.total(), k.processed(), k.failed(), k.completedBy(), k.s3Key(), k.node(), k.finalized()),
                 List.of(Long.toString(total), s3Key, node, INIT_MARKER));
         return Long.valueOf(2).equals(r);
     }
@@ -80,6 +78,23 @@ public final class BatchTracker {
         return code == 2 ? Outcome.COMPLETED : code == 1 ? Outcome.COUNTED : Outcome.ALREADY_COUNTED;
     }
 
+    /**
+     * For a redelivered job whose file was already counted: true when this very file's report completed
+     * the batch but the completion was never finalized (the worker died during it), so the redelivery
+     * must run the completion again. Completion steps are idempotent.
+     */
+    public boolean completionPending(String batchId, String file) {
+        BatchKeys k = new BatchKeys(batchId);
+        List<String> v = redis.mget(k.completedBy(), k.finalized());
+        return file.equals(v.get(0)) && v.get(1) == null;
+    }
+
+    /** The batch's completion ran to its end; its keys now expire after {@code ttl} (BATCH_KEY_TTL). */
+    public void finalizeCompletion(String batchId, Duration ttl) {
+        redis.set(new BatchKeys(batchId).finalized(), "1");
+        expire(batchId, ttl);
+    }
+
     public boolean isCounted(String batchId, String file) {
         return redis.sismember(new BatchKeys(batchId).counted(), file);
     }
@@ -92,8 +107,7 @@ public final class BatchTracker {
         return redis.sadd(new BatchKeys(batchId).enqueued(), file) == 1;
     }
 
-    /** After completion: the keys expire after {@code ttl} (BATCH_KEY_TTL). */
-    public void expire(String batchId, Duration ttl) {
+    void expire(String batchId, Duration ttl) {
         for (String key : new BatchKeys(batchId).all()) {
             redis.pexpire(key, ttl.toMillis());
         }

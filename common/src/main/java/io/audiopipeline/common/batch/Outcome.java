@@ -7,8 +7,8 @@ public enum Outcome {
     /** This file had already been counted: nothing changed. */
     ALREADY_COUNTED,
     /**
-     * This report completed the batch: the caller runs the batch's completion. A redelivery of the very
-     * report that completed the batch sees this again, so a completion interrupted by a crash is re-run.
+     * This report completed the batch: the caller, and only it, runs the batch's completion and then
+     * calls {@link BatchTracker#finalizeCompletion}.
      */
     COMPLETED
 }

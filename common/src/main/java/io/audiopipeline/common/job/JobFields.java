@@ -10,12 +10,20 @@ final class JobFields {
     }
 
     static void batchId(String value) throws MalformedJobException {
+        present("batch_id", value);
         if (!BatchId.isValid(value)) {
             throw new MalformedJobException("batch_id must look like YYYYMMDD-HHMMSS-xxxxxx, got '" + shorten(value) + "'");
         }
     }
 
+    static void present(String field, Object value) throws MalformedJobException {
+        if (value == null) {
+            throw new MalformedJobException("required field '" + field + "' is null");
+        }
+    }
+
     static void text(String field, String value, int maxLength) throws MalformedJobException {
+        present(field, value);
         if (value.isBlank()) {
             throw new MalformedJobException(field + " must not be empty");
         }

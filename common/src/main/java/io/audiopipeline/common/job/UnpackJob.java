@@ -19,6 +19,7 @@ public record UnpackJob(
         JobFields.batchId(batchId);
         JobFields.text("s3_key", s3Key, 1024);
         JobFields.text("original_filename", originalFilename, 1024);
+        JobFields.present("transferred_at", transferredAt);
         if (sizeBytes != null && sizeBytes < 0) {
             throw new MalformedJobException("size_bytes must not be negative, got " + sizeBytes);
         }
