@@ -43,12 +43,7 @@ public record BatchKeys(String batchId) {
         return key("finalized");
     }
 
-    /** Set of files already handed to the transcribe queue: the guard against enqueuing twice. */
-    public String enqueued() {
-        return key("enqueued");
-    }
-
     public List<String> all() {
-        return List.of(total(), processed(), failed(), s3Key(), node(), counted(), completedBy(), enqueued(), finalized());
+        return List.of(total(), processed(), failed(), s3Key(), node(), counted(), completedBy(), finalized());
     }
 }

@@ -99,14 +99,6 @@ public final class BatchTracker {
         return redis.sismember(new BatchKeys(batchId).counted(), file);
     }
 
-    /**
-     * Marks a file as handed to the transcribe queue; returns false when it already was, so a
-     * redelivered unpack job does not enqueue it twice.
-     */
-    public boolean markEnqueued(String batchId, String file) {
-        return redis.sadd(new BatchKeys(batchId).enqueued(), file) == 1;
-    }
-
     void expire(String batchId, Duration ttl) {
         for (String key : new BatchKeys(batchId).all()) {
             redis.pexpire(key, ttl.toMillis());

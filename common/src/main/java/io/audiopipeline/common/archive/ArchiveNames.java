@@ -1,0 +1,27 @@
+package io.audiopipeline.common.archive;
+
+import java.util.List;
+import java.util.Locale;
+
+/** The archive kinds of the contract and their extensions. */
+public final class ArchiveNames {
+    public static final List<String> EXTENSIONS = List.of(".tar.gz", ".tgz", ".tar", ".zip");
+
+    private ArchiveNames() {
+    }
+
+    /** The archive extension of {@code filename} ({@code .tar.gz}, ...), or empty when it has none of ours. */
+    public static String extension(String filename) {
+        String lower = filename.toLowerCase(Locale.ROOT);
+        for (String ext : EXTENSIONS) {
+            if (lower.endsWith(ext)) {
+                return ext;
+            }
+        }
+        return "";
+    }
+
+    public static boolean isArchive(String filename) {
+        return !extension(filename).isEmpty();
+    }
+}

@@ -1,0 +1,138 @@
+package io.audiopipeline.transfer;
+
+import io.audiopipeline.common.queue.Backoff;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Polls the source, claims each ready archive and transfers it. A failed archive is retried at a later
+ * poll after an exponential backoff with jitter; it is never dropped.
+ */
+final class TransferPoller {
+    private static final Logger log = LoggerFactory.getLogger(TransferPoller.class);
+
+    private final ExportSource source;
+    private final ReadinessFilter filter;
+    private final ArchiveClaim claim;
+    private final ArchiveTransfer transfer;
+    private final TransferMetrics metrics;
+    private final Backoff backoff;
+    private final Clock clock;
+    private final AtomicBoolean stopping = new AtomicBoolean();
+    private final CountDownLatch wake = new CountDownLatch(1);
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private final Map<String, Integer> failures = new HashMap<>();
+    private final Map<String, Instant> notBefore = new HashMap<>();
+
+    TransferPoller(ExportSource source, ReadinessFilter filter, ArchiveClaim claim, ArchiveTransfer transfer,
+                   TransferMetrics metrics, Backoff backoff, Clock clock) {
+        this.source = source;
+        this.filter = filter;
+        this.claim = claim;
+        this.transfer = transfer;
+        this.metrics = metrics;
+        this.backoff = backoff;
+        this.clock = clock;
+    }
+
+    /** Daemon mode: poll until {@link #stop()}. */
+    void runForever(Duration interval) {
+        try {
+            while (!stopping.get()) {
+                poll();
+                if (wake.await(interval.toMillis(), TimeUnit.MILLISECONDS)) {
+                    break;
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            stopped.countDown();
+        }
+    }
+
+    /**
+     * {@code --once}: two listings {@code settle} apart (a file must not grow in between), transfer what
+     * is ready, and return how many archives failed.
+     */
+    int runOnce(Duration settle) throws InterruptedException {
+        try {
+            poll();
+            if (wake.await(settle.toMillis(), TimeUnit.MILLISECONDS)) {
+                return 0;
+            }
+            return poll();
+        } finally {
+            stopped.countDown();
+        }
+    }
+
+    /** Takes no new archive; the one in progress finishes. */
+    void stop() {
+        stopping.set(true);
+        wake.countDown();
+    }
+
+    boolean awaitStopped(Duration timeout) throws InterruptedException {
+        return stopped.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** One round; returns the number of archives that failed in it. */
+    int poll() {
+        List<SourceFile> ready;
+        try {
+            ready = filter.ready(source, source.list());
+        } catch (Exception e) {
+            log.warn("listing {} failed, next poll will try again: {}", source.describe(), e.toString());
+            return 1;
+        }
+        int failed = 0;
+        for (SourceFile file : ready) {
+            if (stopping.get()) {
+                break;
+            }
+            String identity = source.describe() + "/" + file.name();
+            Instant wait = notBefore.get(identity);
+            if (wait != null && clock.instant().isBefore(wait)) {
+                continue;
+            }
+            if (!claim.tryClaim(identity)) {
+                log.debug("{} is claimed by another transfer worker", file.name());
+                continue;
+            }
+            try {
+                if (transfer.transfer(file) != null) {
+                    metrics.archive("transferred");
+                } else {
+                    metrics.archive("skipped");
+                }
+                failures.remove(identity);
+                notBefore.remove(identity);
+            } catch (Exception e) {
+                failed++;
+                metrics.archive("failed");
+                int attempt = failures.merge(identity, 1, Integer::sum);
+                Duration delay = backoff.delayAfter(attempt);
+                notBefore.put(identity, clock.instant().plus(delay));
+                log.warn("transfer of {} failed (attempt {}), retrying in {}s; nothing was enqueued for it: {}",
+                        file.name(), attempt, delay.toSeconds(), e.toString());
+            } finally {
+                try {
+                    claim.release(identity);
+                } catch (Exception e) {
+                    log.warn("could not release the claim on {} ({}); it expires by itself", file.name(), e.toString());
+                }
+            }
+        }
+        return failed;
+    }
+}

@@ -1,0 +1,338 @@
+package io.audiopipeline.transfer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.audiopipeline.common.app.Launcher;
+import io.audiopipeline.common.config.DatabaseConfig;
+import io.audiopipeline.common.config.Env;
+import io.audiopipeline.common.config.RuntimeConfig;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.time.Clock;
+import java.time.Duration;
+import io.audiopipeline.common.db.BatchRecord;
+import io.audiopipeline.common.db.BatchRepository;
+import io.audiopipeline.common.db.Database;
+import io.audiopipeline.common.storage.Checksums;
+import io.audiopipeline.common.storage.ObjectStore;
+import io.audiopipeline.common.storage.StoredObject;
+import io.audiopipeline.common.testing.S3ProxyServer;
+import io.audiopipeline.common.testing.TestServers;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
+import redis.clients.jedis.UnifiedJedis;
+
+class TransferWorkerIT {
+    private static final String BUCKET = "transfer-it";
+    private static S3ProxyServer s3;
+    private static ObjectStore store;
+    private static UnifiedJedis redis;
+    private final ObjectMapper json = new ObjectMapper();
+    private Database db;
+
+    @TempDir
+    Path tmp;
+    Path inbox;
+    Path staging;
+
+    @BeforeAll
+    static void servers() throws Exception {
+        s3 = new S3ProxyServer();
+        store = new ObjectStore(s3.config(BUCKET));
+        store.createBucketIfMissing();
+        redis = TestServers.redis();
+    }
+
+    @AfterAll
+    static void stopServers() throws Exception {
+        store.close();
+        redis.close();
+        s3.close();
+    }
+
+    @BeforeEach
+    void clean() throws Exception {
+        TestServers.flushRedis(redis);
+        db = TestServers.freshDatabase();
+        inbox = Files.createDirectories(tmp.resolve("inbox"));
+        staging = tmp.resolve("staging");
+    }
+
+    @AfterEach
+    void closeDb() {
+        db.close();
+    }
+
+    private Map<String, String> env(String source) {
+        Map<String, String> env = new HashMap<>(TestServers.env());
+        env.putAll(s3.env(BUCKET));
+        env.put("TRANSFER_SOURCE", source);
+        env.put("STAGING_DIR", staging.toString());
+        env.put("TRANSFER_POLL_INTERVAL", "1s");
+        env.put("RETRY_BASE_DELAY", "10ms");
+        env.put("RETRY_MAX_DELAY", "20ms");
+        env.put("NODE_NAME", "transfer-test");
+        return env;
+    }
+
+    private int runOnce(Map<String, String> env) {
+        return Launcher.run("transfer-worker", () -> TransferWorkerMain.run(new String[] {"--once"}, new Env(env)));
+    }
+
+    private static Path archive(Path file, long size, long seed) throws Exception {
+        Random random = new Random(seed);
+        byte[] chunk = new byte[1 << 16];
+        try (OutputStream out = Files.newOutputStream(file)) {
+            for (long written = 0; written < size; written += chunk.length) {
+                random.nextBytes(chunk);
+                out.write(chunk, 0, (int) Math.min(chunk.length, size - written));
+            }
+        }
+        return file;
+    }
+
+    private List<JsonNode> unpackJobs() throws Exception {
+        List<JsonNode> jobs = new ArrayList<>();
+        for (String raw : redis.lrange("queue:unpack", 0, -1)) {
+            jobs.add(json.readTree(raw));
+        }
+        return jobs;
+    }
+
+    private void assertTransferred(Path source, JsonNode job) throws Exception {
+        Set<String> fields = new HashSet<>();
+        job.fieldNames().forEachRemaining(fields::add);
+        assertThat(fields).containsExactlyInAnyOrder("batch_id", "s3_key", "original_filename", "transferred_at", "size_bytes", "sha256");
+        String batchId = job.get("batch_id").asText();
+        assertThat(batchId).matches("\\d{8}-\\d{6}-[0-9a-f]{6}");
+        assertThat(job.get("original_filename").asText()).isEqualTo(source.getFileName().toString());
+        assertThat(job.get("s3_key").asText()).isEqualTo("archives/" + batchId + ".tar.gz");
+        String sha = Checksums.sha256(source);
+        assertThat(job.get("sha256").asText()).isEqualTo(sha);
+        assertThat(job.get("size_bytes").asLong()).isEqualTo(Files.size(source));
+        StoredObject object = store.head(job.get("s3_key").asText()).orElseThrow();
+        assertThat(object.sha256()).isEqualTo(sha);
+        Path back = tmp.resolve("back-" + batchId);
+        store.download(object.key(), back, null, null, io.audiopipeline.common.storage.TransferProgress.NONE);
+        assertThat(Checksums.sha256(back)).isEqualTo(sha);
+        BatchRecord row = new BatchRepository(db).find(batchId).orElseThrow();
+        assertThat(row.status()).isEqualTo("queued");
+        assertThat(row.sha256()).isEqualTo(sha);
+    }
+
+    private List<String> stagedFiles() throws Exception {
+        if (!Files.exists(staging)) {
+            return List.of();
+        }
+        try (var files = Files.list(staging)) {
+            return files.map(p -> p.getFileName().toString()).toList();
+        }
+    }
+
+    @Test
+    void happyPathFromALocalInbox() throws Exception {
+        Path source = archive(inbox.resolve("calls-0622.tar.gz"), 300_000, 1);
+        assertThat(runOnce(env(inbox.toUri().toString()))).isZero();
+        List<JsonNode> jobs = unpackJobs();
+        assertThat(jobs).hasSize(1);
+        assertTransferred(source, jobs.get(0));
+        assertThat(stagedFiles()).isEmpty();
+        assertThat(source).as("TRANSFER_SOURCE_AFTER=keep").exists();
+
+        // the kept source is never transferred again
+        assertThat(runOnce(env(inbox.toUri().toString()))).isZero();
+        assertThat(unpackJobs()).hasSize(1);
+    }
+
+    @Test
+    void anArchiveAboveTheMultipartThresholdAndSourceDeletedAfter() throws Exception {
+        Path source = archive(inbox.resolve("big.tar.gz"), 13L * 1024 * 1024 + 7, 2);
+        Path copy = Files.copy(source, tmp.resolve("big-copy.tar.gz"));
+        Map<String, String> env = env(inbox.toUri().toString());
+        env.put("S3_MULTIPART_THRESHOLD", "5MB");
+        env.put("S3_MULTIPART_PART_SIZE", "5MB");
+        env.put("TRANSFER_SOURCE_AFTER", "delete");
+        assertThat(runOnce(env)).isZero();
+        List<JsonNode> jobs = unpackJobs();
+        assertThat(jobs).hasSize(1);
+        assertThat(source).doesNotExist();
+        Files.move(copy, source);
+        assertTransferred(source, jobs.get(0));
+    }
+
+    @Test
+    void s3DownMeansNothingEnqueuedAndTheStagedFileIsKeptThenReused() throws Exception {
+        Path source = archive(inbox.resolve("outage.tar.gz"), 200_000, 3);
+        ListAppender<ILoggingEvent> logs = new ListAppender<>();
+        logs.start();
+        ((Logger) LoggerFactory.getLogger(ArchiveTransfer.class)).addAppender(logs);
+        Map<String, String> env = env(inbox.toUri().toString());
+        // a worker running while S3 goes away
+        assertThat(runWhileS3IsDown(env)).as("archives failed in that round").isEqualTo(1);
+        assertThat(redis.llen("queue:unpack")).as("nothing enqueued while S3 was down").isZero();
+        assertThat(stagedFiles()).as("staged file kept for the retry").hasSize(1).noneMatch(n -> n.endsWith(".part"));
+
+        assertThat(runOnce(env(inbox.toUri().toString()))).isZero();
+        List<JsonNode> jobs = unpackJobs();
+        assertThat(jobs).hasSize(1);
+        assertTransferred(source, jobs.get(0));
+        assertThat(stagedFiles()).isEmpty();
+        assertThat(logs.list).extracting(ILoggingEvent::getFormattedMessage).anyMatch(m -> m.startsWith("reusing staged copy of outage.tar.gz"));
+    }
+
+    /** Runs one --once round of a worker wired to this S3 server, with the server stopped. */
+    private int runWhileS3IsDown(Map<String, String> env) throws Exception {
+        Env e = new Env(env);
+        TransferConfig config = TransferConfig.from(e);
+        try (ObjectStore liveStore = new ObjectStore(s3.config(BUCKET));
+             Database database = new Database(DatabaseConfig.from(e), "t");
+             ExportSource source = TransferWorkerMain.openSource(config)) {
+            TransferPoller poller = TransferAssembly.poller(config, RuntimeConfig.from(e, 0, 1), "t", redis, database, liveStore, source,
+                    new PrometheusRegistry(), Clock.systemUTC());
+            s3.stop();
+            try {
+                return poller.runOnce(Duration.ofMillis(500));
+            } finally {
+                s3.start();
+            }
+        }
+    }
+
+    @Test
+    void twoWorkersRacingOverTwentyArchivesTransferEachExactlyOnce() throws Exception {
+        List<Path> sources = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            sources.add(archive(inbox.resolve("race-" + i + ".tar.gz"), 50_000 + i, 100 + i));
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        List<Future<Integer>> runs = new ArrayList<>();
+        for (int w = 0; w < 2; w++) {
+            runs.add(pool.submit(() -> runOnce(env(inbox.toUri().toString()))));
+        }
+        for (Future<Integer> run : runs) {
+            assertThat(run.get()).isZero();
+        }
+        pool.shutdown();
+        List<JsonNode> jobs = unpackJobs();
+        assertThat(jobs).hasSize(20);
+        assertThat(jobs).extracting(j -> j.get("original_filename").asText()).doesNotHaveDuplicates();
+        assertThat(jobs).extracting(j -> j.get("batch_id").asText()).doesNotHaveDuplicates();
+        for (JsonNode job : jobs) {
+            assertTransferred(inbox.resolve(job.get("original_filename").asText()), job);
+        }
+    }
+
+    @Test
+    void aFileStillGrowingIsNotTaken() throws Exception {
+        Path growing = inbox.resolve("growing.tar.gz");
+        Files.write(growing, new byte[1000]);
+        AtomicBoolean writing = new AtomicBoolean(true);
+        Thread writer = new Thread(() -> {
+            try {
+                while (writing.get()) {
+                    Files.write(growing, new byte[100], StandardOpenOption.APPEND);
+                    Thread.sleep(100);
+                }
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        writer.start();
+        try {
+            assertThat(runOnce(env(inbox.toUri().toString()))).isZero();
+        } finally {
+            writing.set(false);
+            writer.join();
+        }
+        assertThat(redis.llen("queue:unpack")).isZero();
+        // once it stops growing it is taken
+        assertThat(runOnce(env(inbox.toUri().toString()))).isZero();
+        assertThat(redis.llen("queue:unpack")).isEqualTo(1);
+    }
+
+    @Test
+    void withAMarkerRequiredOnlyMarkedFilesAreTakenAndOthersAreIgnored() throws Exception {
+        archive(inbox.resolve("a.tar.gz"), 1000, 5);
+        archive(inbox.resolve("b.tar.gz"), 1000, 6);
+        Files.writeString(inbox.resolve("notes.txt"), "not an archive");
+        Files.createFile(inbox.resolve("a.tar.gz.done"));
+        Map<String, String> env = env(inbox.toUri().toString());
+        env.put("TRANSFER_REQUIRE_MARKER", "true");
+        assertThat(runOnce(env)).isZero();
+        assertThat(unpackJobs()).extracting(j -> j.get("original_filename").asText()).containsExactly("a.tar.gz");
+    }
+
+    @Test
+    void sftpSourceWithAKnownHostKey() throws Exception {
+        Path root = Files.createDirectories(tmp.resolve("sftp-root"));
+        Path exports = Files.createDirectories(root.resolve("exports"));
+        Path source = archive(exports.resolve("remote.tar.gz"), 400_000, 7);
+        try (SftpTestServer sftp = new SftpTestServer(root)) {
+            Map<String, String> env = env("sftp://" + SftpTestServer.USER + "@127.0.0.1:" + sftp.port() + "/exports");
+            env.put("TRANSFER_SSH_KEY", sftp.writeClientKey(tmp.resolve("id_rsa")).toString());
+            env.put("TRANSFER_KNOWN_HOSTS", sftp.writeKnownHosts(tmp.resolve("known_hosts")).toString());
+            env.put("TRANSFER_SOURCE_AFTER", "move:done");
+            assertThat(runOnce(env)).isZero();
+            List<JsonNode> jobs = unpackJobs();
+            assertThat(jobs).hasSize(1);
+            assertThat(exports.resolve("done/remote.tar.gz")).exists();
+            Files.move(exports.resolve("done/remote.tar.gz"), source);
+            assertTransferred(source, jobs.get(0));
+        }
+    }
+
+    @Test
+    void anUnknownSftpHostKeyIsRefused() throws Exception {
+        Path root = Files.createDirectories(tmp.resolve("sftp-root"));
+        archive(Files.createDirectories(root.resolve("exports")).resolve("remote.tar.gz"), 1000, 8);
+        try (SftpTestServer sftp = new SftpTestServer(root)) {
+            Map<String, String> env = env("sftp://" + SftpTestServer.USER + "@127.0.0.1:" + sftp.port() + "/exports");
+            env.put("TRANSFER_SSH_KEY", sftp.writeClientKey(tmp.resolve("id_rsa")).toString());
+            Path emptyKnownHosts = Files.writeString(tmp.resolve("known_hosts"), "");
+            env.put("TRANSFER_KNOWN_HOSTS", emptyKnownHosts.toString());
+            ListAppender<ILoggingEvent> logs = new ListAppender<>();
+            logs.start();
+            ((Logger) LoggerFactory.getLogger(TransferPoller.class)).addAppender(logs);
+            assertThat(runOnce(env)).isEqualTo(1);
+            assertThat(redis.llen("queue:unpack")).isZero();
+            assertThat(logs.list).extracting(ILoggingEvent::getFormattedMessage)
+                    .anyMatch(m -> m.contains("host key of 127.0.0.1:" + sftp.port() + " refused"));
+        }
+    }
+
+    @Test
+    void badConfigurationExits78WithOneLineNamingTheVariable() throws Exception {
+        Path launcher = Path.of(System.getenv("PIPELINE_PROJECT_ROOT"), "bin", "transfer-worker");
+        ProcessBuilder pb = new ProcessBuilder(launcher.toString(), "--once").redirectErrorStream(false);
+        pb.environment().putAll(env("ftp://nowhere/x"));
+        Process p = pb.start();
+        String stderr = new String(p.getErrorStream().readAllBytes());
+        assertThat(p.waitFor()).isEqualTo(78);
+        assertThat(stderr.strip().lines()).hasSize(1);
+        assertThat(stderr).startsWith("transfer-worker: configuration error: TRANSFER_SOURCE: must be a URL with scheme");
+    }
+}
