@@ -1,5 +1,6 @@
 package io.audiopipeline.transfer;
 
+import io.audiopipeline.common.app.GracefulShutdown;
 import io.audiopipeline.common.app.Infrastructure;
 import io.audiopipeline.common.app.Launcher;
 import io.audiopipeline.common.config.DatabaseConfig;
@@ -26,10 +27,17 @@ public final class TransferWorkerMain {
     }
 
     public static void main(String[] args) {
-        System.exit(Launcher.run("transfer-worker", () -> run(args, Env.system())));
+        GracefulShutdown shutdown = new GracefulShutdown();
+        int code = Launcher.run("transfer-worker", () -> run(args, Env.system(), shutdown));
+        shutdown.mainFinished(code);
+        System.exit(code);
     }
 
     static int run(String[] args, Env env) throws Exception {
+        return run(args, env, null);
+    }
+
+    static int run(String[] args, Env env, GracefulShutdown shutdown) throws Exception {
         boolean once = Arrays.asList(args).contains("--once");
         for (String arg : args) {
             if (!arg.equals("--once")) {
@@ -51,16 +59,17 @@ public final class TransferWorkerMain {
             PrometheusRegistry registry = new PrometheusRegistry();
             TransferPoller poller = TransferAssembly.poller(config, runtime, workerId, infra.redis(), infra.database(), infra.store(),
                     source, registry, clock);
-            Thread shutdown = new Thread(() -> {
-                log.info("SIGTERM: finishing the current archive (grace period {}s), then exiting", runtime.gracePeriod().toSeconds());
-                poller.stop();
-                try {
-                    poller.awaitStopped(runtime.gracePeriod());
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }, "transfer-shutdown");
-            Runtime.getRuntime().addShutdownHook(shutdown);
+            if (shutdown != null) {
+                shutdown.install("transfer-worker", () -> {
+                    log.info("stopping: finishing the current archive (grace period {}s)", runtime.gracePeriod().toSeconds());
+                    poller.stop();
+                    try {
+                        poller.awaitStopped(runtime.gracePeriod());
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                });
+            }
             if (once) {
                 int failed = poller.runOnce(Duration.ofMillis(Math.min(2_000, config.pollInterval().toMillis())));
                 log.info("--once finished: {} archive(s) failed", failed);

@@ -29,9 +29,9 @@ public final class BatchTracker {
             redis.call('SET', KEYS[3], 0, 'NX')
             redis.call('SET', KEYS[5], ARGV[2])
             redis.call('SET', KEYS[6], ARGV[3])
-            if complete_if_done(ARGV[4]) == 1 then return 2 end
-            if redis.call('GET', KEYS[4]) == ARGV[4] and redis.call('EXISTS', KEYS[7]) == 0 then return 2 end
-            return tonumber(redis.call('GET', KEYS[1]))
+            if complete_if_done(ARGV[4]) == 1 then return 1 end
+            if redis.call('GET', KEYS[4]) == ARGV[4] and redis.call('EXISTS', KEYS[7]) == 0 then return 1 end
+            return 0
             """;
     /** KEYS: total processed failed completed_by counted counter ; ARGV: file */
     private static final String RECORD = COMPLETE_IF_DONE + """
@@ -58,7 +58,7 @@ public final class BatchTracker {
         Object r = redis.eval(INITIALIZE,
                 List.of(k.total(), k.processed(), k.failed(), k.completedBy(), k.s3Key(), k.node(), k.finalized()),
                 List.of(Long.toString(total), s3Key, node, INIT_MARKER));
-        return Long.valueOf(2).equals(r);
+        return Long.valueOf(1).equals(r);
     }
 
     public Outcome recordProcessed(String batchId, String file) {

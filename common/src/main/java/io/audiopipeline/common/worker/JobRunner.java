@@ -31,9 +31,11 @@ final class JobRunner<T extends Job> implements Runnable {
     private final WorkerMetrics metrics;
     private final AtomicBoolean stopping;
     private final WorkerStatus status;
+    private final Admission admission;
+    private String waitingFor;
 
     JobRunner(ReliableQueue queue, JobHandler<T> handler, JobCodec codec, Backoff backoff, int maxAttempts,
-              WorkerMetrics metrics, AtomicBoolean stopping, WorkerStatus status) {
+              WorkerMetrics metrics, AtomicBoolean stopping, WorkerStatus status, Admission admission) {
         this.queue = queue;
         this.handler = handler;
         this.codec = codec;
@@ -42,12 +44,17 @@ final class JobRunner<T extends Job> implements Runnable {
         this.metrics = metrics;
         this.stopping = stopping;
         this.status = status;
+        this.admission = admission;
     }
 
     @Override
     public void run() {
         while (!stopping.get()) {
             try {
+                if (mustWait()) {
+                    Thread.sleep(POLL.toMillis());
+                    continue;
+                }
                 Optional<Delivery> delivery = queue.fetch(POLL);
                 if (delivery.isPresent()) {
                     process(delivery.get());
@@ -66,6 +73,24 @@ final class JobRunner<T extends Job> implements Runnable {
                 }
             }
         }
+    }
+
+    private boolean mustWait() {
+        Optional<String> reason = admission.waitReason();
+        if (reason.isPresent()) {
+            // log a reason once, not every poll: compare it without its changing figures "(...)"
+            String kind = reason.get().split(" \\(")[0];
+            if (!kind.equals(waitingFor)) {
+                log.warn("not taking new jobs from {}: {}; resuming by itself when this clears", queue.keys().main(), reason.get());
+            }
+            waitingFor = kind;
+            return true;
+        }
+        if (waitingFor != null) {
+            log.info("taking jobs from {} again ({} cleared)", queue.keys().main(), waitingFor);
+            waitingFor = null;
+        }
+        return false;
     }
 
     void process(Delivery delivery) throws InterruptedException {

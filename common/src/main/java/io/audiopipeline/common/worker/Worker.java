@@ -42,6 +42,7 @@ public final class Worker<T extends Job> {
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final List<Thread> slots = new ArrayList<>();
     private ScheduledExecutorService housekeeping;
+    private Admission admission = Admission.ALWAYS;
 
     public Worker(String kind, UnifiedJedis redis, QueueKeys queueKeys, RuntimeConfig config, JobHandler<T> handler,
                   JobCodec codec, WorkerMetrics metrics, Clock clock) {
@@ -68,6 +69,12 @@ public final class Worker<T extends Job> {
         return queue;
     }
 
+    /** Before {@link #start()}: the condition for taking new jobs (back-pressure). */
+    public synchronized Worker<T> admitWhen(Admission admission) {
+        this.admission = admission;
+        return this;
+    }
+
     public synchronized void start() {
         if (housekeeping != null) {
             throw new IllegalStateException("already started");
@@ -79,7 +86,7 @@ public final class Worker<T extends Job> {
         housekeeping.scheduleWithFixedDelay(housekeeper, period, period, TimeUnit.MILLISECONDS);
         Backoff backoff = new Backoff(config.retryBaseDelay(), config.retryMaxDelay(), new Random());
         for (int i = 0; i < config.concurrency(); i++) {
-            JobRunner<T> runner = new JobRunner<>(queue, handler, codec, backoff, config.maxAttempts(), metrics, stopping, status);
+            JobRunner<T> runner = new JobRunner<>(queue, handler, codec, backoff, config.maxAttempts(), metrics, stopping, status, admission);
             Thread slot = named(runner, kind + "-slot-" + (i + 1));
             slots.add(slot);
             slot.start();

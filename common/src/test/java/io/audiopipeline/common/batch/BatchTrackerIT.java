@@ -115,7 +115,10 @@ class BatchTrackerIT {
     @Test
     void initializingTwiceNeverResetsTheTotalOrTheCounters() {
         String batch = BatchId.next(Clock.systemUTC());
-        tracker.initialize(batch, 5, "k", "n");
+        for (long total = 1; total <= 3; total++) {
+            assertThat(tracker.initialize(BatchId.next(Clock.systemUTC()), total, "k", "n")).as("a batch of %d files is not complete yet", total).isFalse();
+        }
+        assertThat(tracker.initialize(batch, 5, "k", "n")).isFalse();
         tracker.recordProcessed(batch, "a");
         tracker.initialize(batch, 9, "k", "n2");
         BatchCounts counts = tracker.counts(batch);

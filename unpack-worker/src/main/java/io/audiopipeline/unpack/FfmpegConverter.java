@@ -1,0 +1,61 @@
+package io.audiopipeline.unpack;
+
+import io.audiopipeline.common.process.ProcessFailedException;
+import io.audiopipeline.common.process.ProcessRunner;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.List;
+
+/** Converts one recording to mono 16 kHz Opus with ffmpeg, through a {@code .part} file. */
+final class FfmpegConverter {
+    private final String ffmpeg;
+    private final String ffprobe;
+    private final String bitrate;
+    private final Duration timeout;
+    private final ProcessRunner runner;
+
+    FfmpegConverter(String ffmpeg, String ffprobe, String bitrate, Duration timeout, ProcessRunner runner) {
+        this.ffmpeg = ffmpeg;
+        this.ffprobe = ffprobe;
+        this.bitrate = bitrate;
+        this.timeout = timeout;
+        this.runner = runner;
+    }
+
+    List<String> arguments(Path source, Path part) {
+        return List.of(ffmpeg, "-nostdin", "-hide_banner", "-loglevel", "error", "-y",
+                "-i", source.toString(),
+                "-vn", "-map_metadata", "-1", "-ac", "1", "-ar", "16000",
+                "-c:a", "libopus", "-b:a", bitrate, "-application", "voip",
+                "-f", "ogg", part.toString());
+    }
+
+    /** Converts; returns the output's duration in seconds. A file ffmpeg cannot decode throws {@link ProcessFailedException}. */
+    double convert(Path source, Path target) throws IOException, InterruptedException {
+        Path part = target.resolveSibling(target.getFileName() + ".part");
+        try {
+            runner.run(arguments(source, part), timeout, null);
+            double duration = duration(part);
+            if (duration <= 0) {
+                throw new ProcessFailedException(ffmpeg, 0, "no audio decoded from " + source.getFileName(), false);
+            }
+            Files.move(part, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            return duration;
+        } finally {
+            Files.deleteIfExists(part);
+        }
+    }
+
+    double duration(Path file) throws IOException, InterruptedException {
+        String out = runner.run(List.of(ffprobe, "-v", "error", "-show_entries", "format=duration",
+                "-of", "default=noprint_wrappers=1:nokey=1", file.toString()), timeout, null).stdout().strip();
+        try {
+            return Double.parseDouble(out);
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,49 @@
+package io.audiopipeline.unpack;
+
+import io.audiopipeline.common.batch.ArchiveRetention;
+import io.audiopipeline.common.batch.BatchCompletion;
+import io.audiopipeline.common.batch.BatchTracker;
+import io.audiopipeline.common.config.RuntimeConfig;
+import io.audiopipeline.common.db.AudioFileRepository;
+import io.audiopipeline.common.db.BatchRepository;
+import io.audiopipeline.common.db.Database;
+import io.audiopipeline.common.db.EventLog;
+import io.audiopipeline.common.job.JobCodec;
+import io.audiopipeline.common.job.UnpackJob;
+import io.audiopipeline.common.process.ProcessRunner;
+import io.audiopipeline.common.queue.JobPublisher;
+import io.audiopipeline.common.queue.QueueKeys;
+import io.audiopipeline.common.storage.ObjectStore;
+import io.audiopipeline.common.worker.Worker;
+import io.audiopipeline.common.worker.WorkerMetrics;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.time.Clock;
+import java.util.concurrent.ExecutorService;
+import redis.clients.jedis.UnifiedJedis;
+
+/** Wires the unpack worker from its parts (constructor injection by hand, in one place). */
+final class UnpackAssembly {
+    private UnpackAssembly() {
+    }
+
+    static Worker<UnpackJob> worker(UnpackConfig config, RuntimeConfig runtime, ArchiveRetention retention, UnifiedJedis redis,
+                                    Database db, ObjectStore store, ExecutorService convertPool, PrometheusRegistry registry, Clock clock) {
+        JobCodec codec = new JobCodec();
+        UnpackMetrics metrics = new UnpackMetrics(registry);
+        String workerId = Worker.workerId(runtime.nodeName(), "unpack");
+        BatchTracker tracker = new BatchTracker(redis);
+        BatchRepository batches = new BatchRepository(db);
+        EventLog events = new EventLog(db, workerId);
+        BatchCompletion completion = new BatchCompletion(tracker, batches, events, store, config.scratchRoot(), retention, runtime.batchKeyTtl());
+        FfmpegConverter ffmpeg = new FfmpegConverter(config.ffmpeg(), config.ffprobe(), config.opusBitrate(), config.convertTimeout(),
+                new ProcessRunner());
+        RecordingConverter converter = new RecordingConverter(ffmpeg, convertPool, config.audioExtensions(), metrics);
+        HandOff handOff = new HandOff(tracker, batches, new AudioFileRepository(db), events, new JobPublisher(redis, runtime.batchKeyTtl()),
+                completion, codec, runtime.nodeName());
+        UnpackHandler handler = new UnpackHandler(config, store,
+                new SafeExtractor(config.maxBytes(), config.maxEntries(), config.maxCompressionRatio()),
+                converter, handOff, tracker, batches, completion, metrics, codec.mapper(), runtime.nodeName(), clock);
+        return new Worker<>("unpack", redis, QueueKeys.unpack(), runtime, handler, codec, new WorkerMetrics(registry), clock)
+                .admitWhen(new ScratchAdmission(config, redis, QueueKeys.transcribe(runtime.nodeName()), metrics));
+    }
+}

@@ -1,0 +1,123 @@
+package io.audiopipeline.unpack;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.audiopipeline.common.archive.ArchiveNames;
+import io.audiopipeline.common.batch.BatchCompletion;
+import io.audiopipeline.common.batch.BatchCounts;
+import io.audiopipeline.common.batch.BatchTracker;
+import io.audiopipeline.common.db.BatchRepository;
+import io.audiopipeline.common.job.UnpackJob;
+import io.audiopipeline.common.storage.MissingObjectException;
+import io.audiopipeline.common.storage.ObjectStore;
+import io.audiopipeline.common.storage.ProgressLog;
+import io.audiopipeline.common.storage.StoredObject;
+import io.audiopipeline.common.worker.JobHandler;
+import io.audiopipeline.common.worker.PermanentJobException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One unpack job: download the archive into {@code SCRATCH_ROOT/<batch_id>/}, extract it safely,
+ * convert its recordings, write the manifest, and hand off. If anything before the manifest fails the
+ * whole batch dir is removed and the job retried (or dead-lettered when permanent). A redelivered job
+ * that finds the manifest resumes the hand-off; one whose batch already completed does nothing.
+ */
+final class UnpackHandler implements JobHandler<UnpackJob> {
+    private static final Logger log = LoggerFactory.getLogger(UnpackHandler.class);
+
+    private final UnpackConfig config;
+    private final ObjectStore store;
+    private final SafeExtractor extractor;
+    private final RecordingConverter converter;
+    private final HandOff handOff;
+    private final BatchTracker tracker;
+    private final BatchRepository batches;
+    private final BatchCompletion completion;
+    private final UnpackMetrics metrics;
+    private final ObjectMapper json;
+    private final String node;
+    private final Clock clock;
+
+    UnpackHandler(UnpackConfig config, ObjectStore store, SafeExtractor extractor, RecordingConverter converter, HandOff handOff,
+                  BatchTracker tracker, BatchRepository batches, BatchCompletion completion, UnpackMetrics metrics,
+                  ObjectMapper json, String node, Clock clock) {
+        this.config = config;
+        this.store = store;
+        this.extractor = extractor;
+        this.converter = converter;
+        this.handOff = handOff;
+        this.tracker = tracker;
+        this.batches = batches;
+        this.completion = completion;
+        this.metrics = metrics;
+        this.json = json;
+        this.node = node;
+        this.clock = clock;
+    }
+
+    @Override
+    public Class<UnpackJob> jobType() {
+        return UnpackJob.class;
+    }
+
+    @Override
+    public void handle(UnpackJob job, int attempt) throws Exception {
+        String batchId = job.batchId();
+        Path batchDir = config.scratchRoot().resolve(batchId);
+        BatchCounts counts = tracker.counts(batchId);
+        if (counts.completed()) {
+            if (tracker.completionPending(batchId, "init")) {
+                completion.complete(batchId);
+            } else {
+                log.info("batch {} is already complete; nothing to do for this redelivered job", batchId);
+            }
+            return;
+        }
+        Optional<Manifest> manifest = Manifest.read(batchDir, json);
+        if (manifest.isPresent()) {
+            log.info("resuming the hand-off of batch {} from its manifest (attempt {})", batchId, attempt);
+        } else {
+            manifest = Optional.of(unpack(job, batchDir));
+        }
+        handOff.handOff(job, manifest.get());
+    }
+
+    private Manifest unpack(UnpackJob job, Path batchDir) throws Exception {
+        String batchId = job.batchId();
+        BatchCompletion.removeTree(batchDir);
+        batches.insertIfAbsent(batchId, job.s3Key(), job.originalFilename(), job.sha256(), job.sizeBytes(), job.transferredAt());
+        batches.markUnpacking(batchId, node);
+        try {
+            Files.createDirectories(batchDir);
+            Path archive = batchDir.resolve("archive" + ArchiveNames.extension(job.originalFilename()));
+            StoredObject downloaded;
+            try {
+                downloaded = store.download(job.s3Key(), archive, job.sizeBytes(), job.sha256(),
+                        new ProgressLog(log, "download of " + job.s3Key(), clock));
+            } catch (MissingObjectException e) {
+                throw new PermanentJobException("s3_key " + job.s3Key() + " does not exist in bucket " + store.bucket());
+            }
+            metrics.downloaded(downloaded.sizeBytes());
+            Path extracted = batchDir.resolve("extracted");
+            SafeExtractor.Result result = extractor.extract(archive, extracted);
+            Files.delete(archive);
+            log.info("extracted {} files ({}) from {}{}", result.files(), ProgressLog.human(result.bytes()), job.originalFilename(),
+                    result.skippedLinks() > 0 ? ", skipped " + result.skippedLinks() + " links" : "");
+            RecordingConverter.Outcome outcome = converter.convertAll(extracted, batchDir.resolve("opus"));
+            BatchCompletion.removeTree(extracted);
+            Manifest manifest = new Manifest(batchId, outcome.recordings(), outcome.ignoredFiles());
+            manifest.write(batchDir, json);
+            return manifest;
+        } catch (Exception e) {
+            BatchCompletion.removeTree(batchDir);
+            if (e instanceof PermanentJobException) {
+                batches.markFailed(batchId, e.getMessage());
+            }
+            throw e;
+        }
+    }
+}

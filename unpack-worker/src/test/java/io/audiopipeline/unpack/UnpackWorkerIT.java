@@ -1,0 +1,378 @@
+package io.audiopipeline.unpack;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.audiopipeline.common.archive.ArchivePublisher;
+import io.audiopipeline.common.batch.ArchiveRetention;
+import io.audiopipeline.common.batch.BatchCounts;
+import io.audiopipeline.common.batch.BatchTracker;
+import io.audiopipeline.common.batch.Outcome;
+import io.audiopipeline.common.config.Env;
+import io.audiopipeline.common.config.RuntimeConfig;
+import io.audiopipeline.common.db.AudioFileRecord;
+import io.audiopipeline.common.db.AudioFileRepository;
+import io.audiopipeline.common.db.BatchRepository;
+import io.audiopipeline.common.db.Database;
+import io.audiopipeline.common.db.EventLog;
+import io.audiopipeline.common.job.BatchId;
+import io.audiopipeline.common.job.JobCodec;
+import io.audiopipeline.common.job.UnpackJob;
+import io.audiopipeline.common.queue.DeadLetter;
+import io.audiopipeline.common.queue.DeadLetters;
+import io.audiopipeline.common.queue.JobPublisher;
+import io.audiopipeline.common.queue.QueueKeys;
+import io.audiopipeline.common.storage.ObjectStore;
+import io.audiopipeline.common.storage.TransferProgress;
+import io.audiopipeline.common.testing.ArchiveBuilder;
+import io.audiopipeline.common.testing.AudioFixtures;
+import io.audiopipeline.common.testing.S3ProxyServer;
+import io.audiopipeline.common.testing.TestServers;
+import io.audiopipeline.common.worker.Worker;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
+import redis.clients.jedis.UnifiedJedis;
+
+class UnpackWorkerIT {
+    private static final String BUCKET = "unpack-it";
+    private static final String NODE = "gpu-test-01";
+    private static S3ProxyServer s3;
+    private static ObjectStore store;
+    private static UnifiedJedis redis;
+    private static ExecutorService convertPool;
+    private static Path audio;
+    private final ObjectMapper json = new ObjectMapper();
+    private final JobCodec codec = new JobCodec();
+    private final List<Worker<UnpackJob>> workers = new ArrayList<>();
+    private Database db;
+
+    @TempDir
+    Path tmp;
+    Path scratch;
+
+    @BeforeAll
+    static void servers(@TempDir Path fixtures) throws Exception {
+        s3 = new S3ProxyServer();
+        store = new ObjectStore(s3.config(BUCKET));
+        store.createBucketIfMissing();
+        redis = TestServers.redis();
+        convertPool = Executors.newFixedThreadPool(2);
+        audio = fixtures;
+        Path wav = AudioFixtures.speech("four five six seven eight nine", fixtures.resolve("speech.wav"));
+        AudioFixtures.encode(wav, fixtures.resolve("speech.mp3"));
+        AudioFixtures.encode(wav, fixtures.resolve("speech.flac"));
+        AudioFixtures.encode(wav, fixtures.resolve("speech.m4a"));
+        Files.write(fixtures.resolve("corrupt.mp3"), "ID3 this is not an mp3 at all, just text pretending".repeat(50).getBytes());
+    }
+
+    @AfterAll
+    static void stopServers() throws Exception {
+        convertPool.shutdownNow();
+        store.close();
+        redis.close();
+        s3.close();
+    }
+
+    @BeforeEach
+    void clean() throws Exception {
+        TestServers.flushRedis(redis);
+        db = TestServers.freshDatabase();
+        scratch = Files.createDirectories(tmp.resolve("scratch"));
+    }
+
+    @AfterEach
+    void stopWorkers() throws Exception {
+        for (Worker<UnpackJob> w : workers) {
+            w.awaitStop(Duration.ofSeconds(30));
+        }
+        db.close();
+    }
+
+    private Map<String, String> env() {
+        Map<String, String> env = new HashMap<>(TestServers.env());
+        env.putAll(s3.env(BUCKET));
+        env.put("NODE_NAME", NODE);
+        env.put("SCRATCH_ROOT", scratch.toString());
+        env.put("SCRATCH_MIN_FREE_BYTES", "0");
+        env.put("UNPACK_CONVERT_THREADS", "2");
+        env.put("RETRY_BASE_DELAY", "50ms");
+        env.put("RETRY_MAX_DELAY", "100ms");
+        env.put("MAX_ATTEMPTS", "2");
+        return env;
+    }
+
+    private Worker<UnpackJob> startWorker(Map<String, String> env) {
+        Env e = new Env(env);
+        Worker<UnpackJob> w = UnpackAssembly.worker(UnpackConfig.from(e), RuntimeConfig.from(e, 0, 1), ArchiveRetention.KEEP, redis, db, store,
+                convertPool, new PrometheusRegistry(), Clock.systemUTC());
+        workers.add(w);
+        w.start();
+        return w;
+    }
+
+    /** Uploads and enqueues an archive exactly as the transfer worker does. */
+    private UnpackJob publish(Path archive) throws Exception {
+        ArchivePublisher publisher = new ArchivePublisher(store, new BatchRepository(db), new EventLog(db, "test"),
+                new JobPublisher(redis, Duration.ofDays(1)), codec, Clock.systemUTC());
+        return publisher.publish(BatchId.next(Clock.systemUTC()), archive, archive.getFileName().toString(), TransferProgress.NONE);
+    }
+
+    private List<JsonNode> transcribeJobs() throws Exception {
+        List<JsonNode> jobs = new ArrayList<>();
+        for (String raw : redis.lrange(QueueKeys.transcribe(NODE).main(), 0, -1)) {
+            jobs.add(json.readTree(raw));
+        }
+        return jobs;
+    }
+
+    private DeadLetters dead() {
+        return new DeadLetters(redis, QueueKeys.unpack(), codec.mapper());
+    }
+
+    @Test
+    void mixedFormatsInNestedFoldersBecomeMono16kOpusWithContractKeysAndJobs() throws Exception {
+        Path archive = new ArchiveBuilder()
+                .file("calls/monday/hello.mp3", audio.resolve("speech.mp3"))
+                .file("calls/tuesday/hello.mp3", audio.resolve("speech.mp3"))
+                .file("calls/x.wav", audio.resolve("speech.wav"))
+                .file("calls/y.flac", audio.resolve("speech.flac"))
+                .file("calls/z.m4a", audio.resolve("speech.m4a"))
+                .text("calls/README.txt", "not audio")
+                .writeTarGz(tmp.resolve("calls.tar.gz"));
+        UnpackJob job = publish(archive);
+        startWorker(env());
+        await().atMost(Duration.ofSeconds(60)).until(() -> redis.llen(QueueKeys.transcribe(NODE).main()) == 5);
+
+        BatchCounts counts = new BatchTracker(redis).counts(job.batchId());
+        assertThat(counts.total()).isEqualTo(5);
+        assertThat(counts.processed()).isZero();
+        assertThat(counts.failed()).isZero();
+        assertThat(counts.s3Key()).isEqualTo(job.s3Key());
+        assertThat(counts.node()).isEqualTo(NODE);
+        assertThat(redis.get("batch:{" + job.batchId() + "}:total")).as("the literal contract key").isEqualTo("5");
+
+        List<JsonNode> jobs = transcribeJobs();
+        assertThat(jobs).extracting(j -> j.get("original_filename").asText()).containsExactlyInAnyOrder(
+                "calls/monday/hello.mp3", "calls/tuesday/hello.mp3", "calls/x.wav", "calls/y.flac", "calls/z.m4a");
+        assertThat(jobs).extracting(j -> j.get("opus_path").asText()).doesNotHaveDuplicates();
+        double sourceDuration = AudioFixtures.duration(audio.resolve("speech.wav"));
+        for (JsonNode j : jobs) {
+            assertThat(j.get("batch_id").asText()).isEqualTo(job.batchId());
+            Path opus = Path.of(j.get("opus_path").asText());
+            assertThat(opus).startsWith(scratch.resolve(job.batchId())).exists();
+            assertThat(AudioFixtures.streamInfo(opus)).contains("codec_name=opus", "channels=1");
+            assertThat(AudioFixtures.opusInputSampleRate(opus)).as("encoded from 16 kHz").isEqualTo(16_000);
+            assertThat(AudioFixtures.duration(opus)).isCloseTo(sourceDuration, org.assertj.core.data.Percentage.withPercentage(2));
+            assertThat(j.get("duration_seconds").asDouble()).isCloseTo(sourceDuration, org.assertj.core.data.Percentage.withPercentage(2));
+            assertThat(j.get("sha256").asText()).isEqualTo(io.audiopipeline.common.storage.Checksums.sha256(opus));
+        }
+        assertThat(new BatchRepository(db).find(job.batchId()).orElseThrow().status()).isEqualTo("transcribing");
+        try (Stream<Path> left = Files.walk(scratch.resolve(job.batchId()))) {
+            assertThat(left.map(p -> p.getFileName().toString()))
+                    .as("sources and the archive are deleted after conversion")
+                    .noneMatch(n -> n.endsWith(".mp3") || n.endsWith(".wav") || n.endsWith(".tar.gz") || n.endsWith(".part"));
+        }
+    }
+
+    @Test
+    void aCorruptRecordingFailsAloneAndTheBatchCanStillReachItsTotal() throws Exception {
+        Path archive = new ArchiveBuilder()
+                .file("good1.mp3", audio.resolve("speech.mp3"))
+                .file("bad.mp3", audio.resolve("corrupt.mp3"))
+                .file("good2.wav", audio.resolve("speech.wav"))
+                .writeZip(tmp.resolve("mixed.zip"));
+        UnpackJob job = publish(archive);
+        startWorker(env());
+        await().atMost(Duration.ofSeconds(60)).until(() -> redis.llen(QueueKeys.transcribe(NODE).main()) == 2);
+        BatchTracker tracker = new BatchTracker(redis);
+        await().atMost(Duration.ofSeconds(10)).until(() -> tracker.counts(job.batchId()).total() != null);
+        BatchCounts counts = tracker.counts(job.batchId());
+        assertThat(counts.total()).isEqualTo(3);
+        assertThat(counts.failed()).isEqualTo(1);
+
+        AudioFileRecord bad = new AudioFileRepository(db).byBatch(job.batchId()).stream()
+                .filter(f -> f.originalFilename().equals("bad.mp3")).findFirst().orElseThrow();
+        assertThat(bad.status()).isEqualTo("failed");
+        assertThat(bad.error()).startsWith("ffmpeg could not convert bad.mp3");
+        assertThat(events(job.batchId(), "conversion_failed")).isEqualTo(1);
+
+        // the GPU side counts the two good files: the batch completes exactly at the total
+        assertThat(tracker.recordProcessed(job.batchId(), "good1.mp3")).isEqualTo(Outcome.COUNTED);
+        assertThat(tracker.recordProcessed(job.batchId(), "good2.wav")).isEqualTo(Outcome.COMPLETED);
+    }
+
+    @Test
+    void hostileArchivesAreRejectedNamingTheEntryAndNothingIsWrittenOutside() throws Exception {
+        Path outside = tmp.resolve("outside");
+        Files.createDirectories(outside);
+        Map<String, Path> archives = new java.util.LinkedHashMap<>();
+        archives.put("../escape.txt", new ArchiveBuilder().file("ok.mp3", audio.resolve("speech.mp3"))
+                .text("../escape.txt", "x").writeTar(tmp.resolve("dotdot.tar")));
+        archives.put(outside + "/abs.txt", new ArchiveBuilder().text(outside + "/abs.txt", "x").writeTar(tmp.resolve("abs.tar")));
+        archives.put("link", new ArchiveBuilder().symlink("link", outside.toString()).text("link/pwned.txt", "x")
+                .writeTarGz(tmp.resolve("symlink.tar.gz")));
+        archives.put("hard", new ArchiveBuilder().hardlink("hard", "../../../../etc/passwd").writeTar(tmp.resolve("hardlink.tar")));
+        archives.put("dev/null", new ArchiveBuilder().charDevice("dev/null").writeTar(tmp.resolve("device.tar")));
+        archives.put("pipe", new ArchiveBuilder().fifo("pipe").writeTar(tmp.resolve("fifo.tar")));
+        archives.put("bomb.wav", new ArchiveBuilder().zeros("bomb.wav", 64L * 1024 * 1024).writeZip(tmp.resolve("bomb.zip")));
+        List<UnpackJob> jobs = new ArrayList<>();
+        for (Path a : archives.values()) {
+            jobs.add(publish(a));
+        }
+        startWorker(env());
+        await().atMost(Duration.ofSeconds(60)).until(() -> dead().size() == archives.size());
+
+        List<DeadLetter> entries = dead().list(0, 100);
+        for (String entry : archives.keySet()) {
+            assertThat(entries).extracting(DeadLetter::error).as("a dead-letter reason names %s", entry)
+                    .anyMatch(reason -> reason.contains("'" + entry + "'"));
+        }
+        assertThat(entries).allSatisfy(e -> assertThat(e.attempts()).as("permanent: not retried").isEqualTo(1));
+        try (Stream<Path> files = Files.list(outside)) {
+            assertThat(files).as("nothing written outside the batch dir").isEmpty();
+        }
+        assertThat(tmp.resolve("escape.txt")).doesNotExist();
+        assertThat(scratch.getParent().resolve("escape.txt")).doesNotExist();
+        for (UnpackJob job : jobs) {
+            assertThat(scratch.resolve(job.batchId())).as("the batch dir of a rejected archive is removed").doesNotExist();
+            assertThat(new BatchRepository(db).find(job.batchId()).orElseThrow().status()).isEqualTo("failed");
+        }
+    }
+
+    @Test
+    void aChecksumMismatchIsRetriedThenDeadLettered() throws Exception {
+        Path archive = new ArchiveBuilder().file("a.mp3", audio.resolve("speech.mp3")).writeTarGz(tmp.resolve("sum.tar.gz"));
+        UnpackJob published = publish(archive);
+        TestServers.flushRedis(redis);
+        UnpackJob wrong = new UnpackJob(published.batchId(), published.s3Key(), published.originalFilename(), published.transferredAt(),
+                published.sizeBytes(), "0".repeat(64));
+        redis.lpush(QueueKeys.unpack().main(), codec.encode(wrong));
+        startWorker(env());
+        await().atMost(Duration.ofSeconds(30)).until(() -> dead().size() == 1);
+        DeadLetter entry = dead().list(0, 1).get(0);
+        assertThat(entry.attempts()).isEqualTo(2);
+        assertThat(entry.error()).startsWith("failed after 2 attempts: IntegrityException: download of " + published.s3Key() + " is corrupt");
+        assertThat(scratch.resolve(published.batchId())).doesNotExist();
+        assertThat(redis.llen(QueueKeys.transcribe(NODE).main())).isZero();
+    }
+
+    @Test
+    void aMissingObjectIsAPermanentFailureWithAClearReason() throws Exception {
+        UnpackJob job = new UnpackJob(BatchId.next(Clock.systemUTC()), "archives/nope.tar", "nope.tar", Instant.now(), null, null);
+        redis.lpush(QueueKeys.unpack().main(), codec.encode(job));
+        startWorker(env());
+        await().atMost(Duration.ofSeconds(30)).until(() -> dead().size() == 1);
+        assertThat(dead().list(0, 1).get(0).error()).isEqualTo("s3_key archives/nope.tar does not exist in bucket " + BUCKET);
+    }
+
+    @Test
+    void anArchiveWithoutRecordingsCompletesItsBatchAtOnce() throws Exception {
+        Path archive = new ArchiveBuilder().text("notes/readme.txt", "nothing to hear").writeTarGz(tmp.resolve("empty.tar.gz"));
+        UnpackJob job = publish(archive);
+        startWorker(env());
+        await().atMost(Duration.ofSeconds(30)).until(() -> "completed".equals(new BatchRepository(db).find(job.batchId()).orElseThrow().status()));
+        BatchCounts counts = new BatchTracker(redis).counts(job.batchId());
+        assertThat(counts.total()).isZero();
+        assertThat(counts.completed()).isTrue();
+        assertThat(redis.ttl("batch:{" + job.batchId() + "}:total")).as("keys expire after completion").isPositive();
+        assertThat(scratch.resolve(job.batchId())).doesNotExist();
+        assertThat(redis.llen(QueueKeys.transcribe(NODE).main())).isZero();
+    }
+
+    @Test
+    void aRedeliveredJobAfterTheHandOffEnqueuesNothingTwiceAndResetsNoCounter() throws Exception {
+        Path archive = new ArchiveBuilder()
+                .file("a.mp3", audio.resolve("speech.mp3"))
+                .file("b.flac", audio.resolve("speech.flac"))
+                .writeTarGz(tmp.resolve("twice.tar.gz"));
+        UnpackJob job = publish(archive);
+        String payload = redis.lindex(QueueKeys.unpack().main(), 0);
+        startWorker(env());
+        await().atMost(Duration.ofSeconds(60)).until(() -> redis.llen(QueueKeys.transcribe(NODE).main()) == 2);
+        BatchTracker tracker = new BatchTracker(redis);
+        tracker.recordProcessed(job.batchId(), "a.mp3");
+
+        // the worker died after the hand-off, before its ack: the same job is delivered again
+        ListAppender<ILoggingEvent> logs = new ListAppender<>();
+        logs.start();
+        ((Logger) LoggerFactory.getLogger(UnpackHandler.class)).addAppender(logs);
+        redis.lpush(QueueKeys.unpack().main(), payload);
+        await().atMost(Duration.ofSeconds(30)).until(() -> logs.list.stream()
+                .anyMatch(e -> e.getFormattedMessage().startsWith("resuming the hand-off of batch " + job.batchId())));
+        await().atMost(Duration.ofSeconds(10)).until(() -> redis.llen(QueueKeys.unpack().main()) == 0
+                && workers.get(0).queue().stats().inFlight() == 0);
+        assertThat(redis.llen(QueueKeys.transcribe(NODE).main())).as("no file enqueued twice").isEqualTo(2);
+        BatchCounts counts = tracker.counts(job.batchId());
+        assertThat(counts.total()).isEqualTo(2);
+        assertThat(counts.processed()).as("counters not reset").isEqualTo(1);
+    }
+
+    @Test
+    void aHundredFileArchiveConvertsInParallelAndLogsItsRates() throws Exception {
+        ArchiveBuilder builder = new ArchiveBuilder();
+        Path clips = Files.createDirectories(tmp.resolve("clips"));
+        for (int i = 0; i < 100; i++) {
+            builder.file("clips/clip-" + i + ".wav", AudioFixtures.tone(clips.resolve(i + ".wav"), 1.0, 16_000, 200 + i * 5));
+        }
+        UnpackJob job = publish(builder.writeTarGz(tmp.resolve("hundred.tar.gz")));
+        ListAppender<ILoggingEvent> logs = new ListAppender<>();
+        logs.start();
+        ((Logger) LoggerFactory.getLogger(RecordingConverter.class)).addAppender(logs);
+        startWorker(env());
+        await().atMost(Duration.ofMinutes(3)).until(() -> redis.llen(QueueKeys.transcribe(NODE).main()) == 100);
+        assertThat(new BatchTracker(redis).counts(job.batchId()).total()).isEqualTo(100);
+        String summary = logs.list.stream().map(ILoggingEvent::getFormattedMessage)
+                .filter(m -> m.startsWith("conversion done: 100 recordings (0 failed)")).findFirst().orElseThrow();
+        assertThat(summary).containsPattern("[0-9.]+ files/s, [0-9.]+ audio-seconds/s");
+        assertThat(logs.list).extracting(ILoggingEvent::getThreadName).as("conversions ran on the pool").anyMatch(t -> t.startsWith("pool-"));
+    }
+
+    @Test
+    void aLongTranscribeBacklogPausesTheWorkerUntilItDrains() throws Exception {
+        Map<String, String> env = env();
+        env.put("UNPACK_MAX_BACKLOG", "1");
+        redis.lpush(QueueKeys.transcribe(NODE).main(), "{}", "{}");
+        Path archive = new ArchiveBuilder().file("a.mp3", audio.resolve("speech.mp3")).writeTarGz(tmp.resolve("wait.tar.gz"));
+        UnpackJob job = publish(archive);
+        startWorker(env);
+        Thread.sleep(2_500);
+        assertThat(redis.llen(QueueKeys.unpack().main())).as("job not taken while the backlog is long").isEqualTo(1);
+        redis.del(QueueKeys.transcribe(NODE).main());
+        await().atMost(Duration.ofSeconds(30)).until(() -> new BatchTracker(redis).counts(job.batchId()).total() != null);
+    }
+
+    private long events(String batchId, String event) throws Exception {
+        return db.withConnection(c -> {
+            try (Statement s = c.createStatement();
+                 ResultSet rs = s.executeQuery("SELECT count(*) FROM pipeline_events WHERE batch_id = '" + batchId + "' AND event = '" + event + "'")) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        });
+    }
+}
