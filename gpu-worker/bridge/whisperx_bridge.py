@@ -1,0 +1,128 @@
+#!/usr/bin/env python3
+"""WhisperX engine for the transcription bridge (production, GPU).
+
+python3 whisperx_bridge.py --model large-v3 --device cuda --compute-type float16 --batch-size 16 [--align] [--diarize]
+
+The model is loaded once from MODELS_ROOT (never downloaded at run time); each request loads the audio,
+transcribes it, optionally aligns words (one alignment model per language, cached) and assigns speakers.
+A CUDA out-of-memory error frees what it can and is answered as retryable.
+"""
+import argparse
+import gc
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bridge_protocol import TranscriptionError, fail_startup, log, serve  # noqa: E402
+
+SAMPLE_RATE = 16000
+
+
+def parse_args(argv):
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--model", default="large-v3")
+    p.add_argument("--device", default="cuda")
+    p.add_argument("--compute-type", default="float16")
+    p.add_argument("--batch-size", type=int, default=16)
+    p.add_argument("--align", action="store_true")
+    p.add_argument("--diarize", action="store_true")
+    p.add_argument("--min-speakers", type=int, default=None)
+    p.add_argument("--max-speakers", type=int, default=None)
+    p.add_argument("--models-root", default=os.environ.get("MODELS_ROOT", "/data/models"))
+    return p.parse_args(argv)
+
+
+def is_out_of_memory(error):
+    return type(error).__name__ == "OutOfMemoryError" or "out of memory" in str(error).lower()
+
+
+def free_gpu_memory():
+    gc.collect()
+    try:
+        import torch
+        if torch.cuda.is_available():
+            torch.cuda.empty_cache()
+    except ImportError:
+        pass
+
+
+class WhisperXEngine:
+    def __init__(self, whisperx, args):
+        self.whisperx = whisperx
+        self.args = args
+        self.align_models = {}
+        self.model = whisperx.load_model(args.model, args.device, compute_type=args.compute_type,
+                                         download_root=args.models_root, local_files_only=True)
+        self.diarizer = None
+        if args.diarize:
+            token = os.environ.get("HF_TOKEN") or os.environ.get("DIARIZATION_TOKEN")
+            pipeline = getattr(whisperx, "DiarizationPipeline", None)
+            if pipeline is None:
+                from whisperx.diarize import DiarizationPipeline as pipeline
+            self.diarizer = pipeline(use_auth_token=token, device=args.device)
+
+    def ready_info(self):
+        return {"engine": "whisperx", "engine_version": getattr(self.whisperx, "__version__", "unknown"),
+                "model": self.args.model, "device": self.args.device}
+
+    def _align_model(self, language):
+        if language not in self.align_models:
+            self.align_models[language] = self.whisperx.load_align_model(
+                language_code=language, device=self.args.device, model_dir=self.args.models_root)
+        return self.align_models[language]
+
+    def transcribe(self, path, language):
+        if not os.path.isfile(path):
+            raise TranscriptionError("audio file %s does not exist" % path, retryable=False)
+        try:
+            audio = self.whisperx.load_audio(path)
+        except Exception as e:
+            raise TranscriptionError("cannot decode %s: %s" % (path, e), retryable=False)
+        try:
+            result = self.model.transcribe(audio, batch_size=self.args.batch_size, language=language)
+            detected = result.get("language") or language
+            segments = result["segments"]
+            if self.args.align and segments:
+                align_model, metadata = self._align_model(detected)
+                result = self.whisperx.align(segments, align_model, metadata, audio, self.args.device,
+                                             return_char_alignments=False)
+            if self.diarizer is not None:
+                diarization = self.diarizer(audio, min_speakers=self.args.min_speakers, max_speakers=self.args.max_speakers)
+                result = self.whisperx.assign_word_speakers(diarization, result)
+            return {"language": detected, "duration": round(len(audio) / SAMPLE_RATE, 3),
+                    "segments": [to_segment(s) for s in result["segments"]]}
+        except TranscriptionError:
+            raise
+        except Exception as e:
+            if is_out_of_memory(e):
+                free_gpu_memory()
+                raise TranscriptionError("GPU out of memory: %s" % e, retryable=True)
+            raise
+
+
+def to_segment(segment):
+    words = []
+    for w in segment.get("words") or []:
+        words.append({"word": w.get("word", "").strip(), "start": w.get("start"), "end": w.get("end"),
+                      "score": w.get("score")})
+    return {"start": segment.get("start"), "end": segment.get("end"), "text": (segment.get("text") or "").strip(),
+            "speaker": segment.get("speaker"), "words": words}
+
+
+def main(argv=None):
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    try:
+        import whisperx
+    except ImportError as e:
+        fail_startup("whisperx_bridge: the whisperx module is not installed (%s); install it in the bridge's virtualenv" % e, 3)
+    try:
+        engine = WhisperXEngine(whisperx, args)
+    except Exception as e:
+        fail_startup("whisperx_bridge: cannot load model %s from %s: %s" % (args.model, args.models_root,
+                                                                            str(e).splitlines()[0] if str(e) else type(e).__name__), 4)
+    log("whisperx_bridge: model %s loaded on %s" % (args.model, args.device))
+    serve(engine)
+
+
+if __name__ == "__main__":
+    main()
