@@ -86,6 +86,11 @@ final class UnpackHandler implements JobHandler<UnpackJob> {
         handOff.handOff(job, manifest.get());
     }
 
+    @Override
+    public void onDeadLetter(UnpackJob job, String reason) throws Exception {
+        batches.markFailed(job.batchId(), reason);
+    }
+
     private Manifest unpack(UnpackJob job, Path batchDir) throws Exception {
         String batchId = job.batchId();
         BatchCompletion.removeTree(batchDir);
@@ -114,9 +119,6 @@ final class UnpackHandler implements JobHandler<UnpackJob> {
             return manifest;
         } catch (Exception e) {
             BatchCompletion.removeTree(batchDir);
-            if (e instanceof PermanentJobException) {
-                batches.markFailed(batchId, e.getMessage());
-            }
             throw e;
         }
     }

@@ -12,7 +12,7 @@ import java.util.UUID;
 /** The {@code audio_files} table: one row per recording, keyed by (batch_id, original_filename). */
 public final class AudioFileRepository {
     private static final String COLUMNS = "audio_id, batch_id, original_filename, s3_key, sha256, size_bytes, duration_seconds, "
-            + "status, error, attempts, updated_at";
+            + "status, error, attempts, created_at, updated_at";
 
     private final Database db;
 
@@ -93,7 +93,7 @@ public final class AudioFileRepository {
                     while (rs.next()) {
                         rows.add(new AudioFileRecord(rs.getObject(1, UUID.class), rs.getString(2), rs.getString(3), rs.getString(4),
                                 rs.getString(5), (Long) rs.getObject(6), (Double) rs.getObject(7), rs.getString(8), rs.getString(9),
-                                rs.getInt(10), BatchRepository.instant(rs, 11)));
+                                rs.getInt(10), BatchRepository.instant(rs, 11), BatchRepository.instant(rs, 12)));
                     }
                 }
                 return rows;

@@ -118,10 +118,9 @@ final class JobRunner<T extends Job> implements Runnable {
                 throw e;
             } catch (PermanentJobException e) {
                 log.error("job failed permanently, moving it to the dead-letter list: {}", e.getMessage());
-                queue.deadLetter(delivery, e.getMessage());
-                metrics.settled(queueName, "dead", seconds(started));
+                giveUp(job, delivery, e.getMessage(), started);
             } catch (Exception e) {
-                retryOrGiveUp(delivery, e, started);
+                retryOrGiveUp(job, delivery, e, started);
             }
         } finally {
             status.end(delivery.payload());
@@ -129,13 +128,28 @@ final class JobRunner<T extends Job> implements Runnable {
         }
     }
 
-    private void retryOrGiveUp(Delivery delivery, Exception e, long started) {
+    private void giveUp(T job, Delivery delivery, String reason, long started) {
+        String queueName = queue.keys().name();
+        try {
+            handler.onDeadLetter(job, reason);
+        } catch (Exception hookFailure) {
+            Duration delay = backoff.delayAfter(delivery.attempt());
+            log.warn("could not record the failure of the job ({}), retrying it in {} instead of dead-lettering it",
+                    describe(hookFailure), human(delay));
+            queue.retryLater(delivery, delay);
+            metrics.settled(queueName, "retried", seconds(started));
+            return;
+        }
+        queue.deadLetter(delivery, reason);
+        metrics.settled(queueName, "dead", seconds(started));
+    }
+
+    private void retryOrGiveUp(T job, Delivery delivery, Exception e, long started) {
         String queueName = queue.keys().name();
         String reason = describe(e);
         if (delivery.attempt() >= maxAttempts) {
             log.error("job failed, attempt {}/{}, giving up and moving it to the dead-letter list: {}", delivery.attempt(), maxAttempts, reason, e);
-            queue.deadLetter(delivery, "failed after " + delivery.attempt() + " attempts: " + reason);
-            metrics.settled(queueName, "dead", seconds(started));
+            giveUp(job, delivery, "failed after " + delivery.attempt() + " attempts: " + reason, started);
             return;
         }
         Duration delay = backoff.delayAfter(delivery.attempt());

@@ -1,0 +1,46 @@
+package io.audiopipeline.gpu;
+
+import io.audiopipeline.common.batch.ArchiveRetention;
+import io.audiopipeline.common.batch.BatchCompletion;
+import io.audiopipeline.common.batch.BatchTracker;
+import io.audiopipeline.common.config.RuntimeConfig;
+import io.audiopipeline.common.db.AudioFileRepository;
+import io.audiopipeline.common.db.BatchRepository;
+import io.audiopipeline.common.db.Database;
+import io.audiopipeline.common.db.EventLog;
+import io.audiopipeline.common.db.TranscriptRepository;
+import io.audiopipeline.common.job.JobCodec;
+import io.audiopipeline.common.job.TranscriptionJob;
+import io.audiopipeline.common.queue.QueueKeys;
+import io.audiopipeline.common.storage.ObjectStore;
+import io.audiopipeline.common.worker.Worker;
+import io.audiopipeline.common.worker.WorkerMetrics;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.time.Clock;
+import redis.clients.jedis.UnifiedJedis;
+
+/** Wires the GPU worker from its parts (constructor injection by hand, in one place). */
+final class GpuAssembly {
+    private GpuAssembly() {
+    }
+
+    /**
+     * The worker takes one more job than it has bridges: while every bridge transcribes, one slot already
+     * fetches and prepares (registers the row, checks the file) the next job, so no bridge waits for work.
+     */
+    static Worker<TranscriptionJob> worker(GpuConfig config, RuntimeConfig runtime, ArchiveRetention retention, UnifiedJedis redis,
+                                           Database db, ObjectStore store, BridgePool bridges, GpuMetrics metrics,
+                                           PrometheusRegistry registry, Clock clock) {
+        JobCodec codec = new JobCodec();
+        String workerId = Worker.workerId(runtime.nodeName(), "gpu");
+        BatchTracker tracker = new BatchTracker(redis);
+        EventLog events = new EventLog(db, workerId);
+        BatchCompletion completion = new BatchCompletion(tracker, new BatchRepository(db), events, store, config.scratchRoot(), retention,
+                runtime.batchKeyTtl());
+        TranscribeHandler handler = new TranscribeHandler(new ScratchPaths(config.scratchRoot()), bridges, config, new AudioFileRepository(db),
+                new TranscriptRepository(db), events, store, tracker, completion, metrics);
+        RuntimeConfig slots = new RuntimeConfig(runtime.nodeName(), runtime.httpPort(), bridges.size() + 1, runtime.maxAttempts(),
+                runtime.visibilityTimeout(), runtime.retryBaseDelay(), runtime.retryMaxDelay(), runtime.gracePeriod(), runtime.batchKeyTtl());
+        return new Worker<>("gpu", redis, QueueKeys.transcribe(runtime.nodeName()), slots, handler, codec, new WorkerMetrics(registry), clock);
+    }
+}

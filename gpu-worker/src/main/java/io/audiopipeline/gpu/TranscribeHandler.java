@@ -1,0 +1,170 @@
+package io.audiopipeline.gpu;
+
+import io.audiopipeline.common.batch.BatchCompletion;
+import io.audiopipeline.common.batch.BatchTracker;
+import io.audiopipeline.common.batch.Outcome;
+import io.audiopipeline.common.db.AudioFileRecord;
+import io.audiopipeline.common.db.AudioFileRepository;
+import io.audiopipeline.common.db.EventLog;
+import io.audiopipeline.common.db.TranscriptRecord;
+import io.audiopipeline.common.db.TranscriptRepository;
+import io.audiopipeline.common.job.TranscriptionJob;
+import io.audiopipeline.common.storage.ObjectStore;
+import io.audiopipeline.common.storage.StoredObject;
+import io.audiopipeline.common.storage.TransferProgress;
+import io.audiopipeline.common.worker.JobHandler;
+import io.audiopipeline.common.worker.PermanentJobException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.SQLException;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+/**
+ * One transcription job: row → transcript → upload → count → delete the local file. Each step is
+ * skipped when an earlier delivery already did it, so a redelivered job costs no second transcript,
+ * upload or count. The report that completes the batch runs the batch's completion.
+ */
+final class TranscribeHandler implements JobHandler<TranscriptionJob> {
+    private static final Logger log = LoggerFactory.getLogger(TranscribeHandler.class);
+    private static final DateTimeFormatter DAY = DateTimeFormatter.ofPattern("yyyy-MM-dd").withZone(ZoneOffset.UTC);
+
+    private final ScratchPaths scratch;
+    private final BridgePool bridges;
+    private final GpuConfig config;
+    private final AudioFileRepository files;
+    private final TranscriptRepository transcripts;
+    private final EventLog events;
+    private final ObjectStore store;
+    private final BatchTracker tracker;
+    private final BatchCompletion completion;
+    private final GpuMetrics metrics;
+
+    TranscribeHandler(ScratchPaths scratch, BridgePool bridges, GpuConfig config, AudioFileRepository files, TranscriptRepository transcripts,
+                      EventLog events, ObjectStore store, BatchTracker tracker, BatchCompletion completion, GpuMetrics metrics) {
+        this.scratch = scratch;
+        this.bridges = bridges;
+        this.config = config;
+        this.files = files;
+        this.transcripts = transcripts;
+        this.events = events;
+        this.store = store;
+        this.tracker = tracker;
+        this.completion = completion;
+        this.metrics = metrics;
+    }
+
+    @Override
+    public Class<TranscriptionJob> jobType() {
+        return TranscriptionJob.class;
+    }
+
+    @Override
+    public void handle(TranscriptionJob job, int attempt) throws Exception {
+        Path file = scratch.jobFile(job.batchId(), job.opusPath());
+        if (tracker.isCounted(job.batchId(), job.originalFilename())) {
+            log.info("{} was already counted for its batch; nothing to redo", job.originalFilename());
+            if (tracker.completionPending(job.batchId(), job.originalFilename())) {
+                completion.complete(job.batchId());
+            }
+            Files.deleteIfExists(file);
+            return;
+        }
+        AudioFileRecord row = register(job);
+        MDC.put("audio_id", row.audioId().toString());
+        try {
+            if (!row.completed()) {
+                if (!Files.isRegularFile(file)) {
+                    throw new PermanentJobException("audio file " + job.opusPath() + " is missing from the scratch dir");
+                }
+                if (transcripts.find(row.audioId()).isEmpty()) {
+                    transcribe(job, row, file);
+                }
+                upload(row, file);
+            }
+            metrics.file("processed");
+            if (tracker.recordProcessed(job.batchId(), job.originalFilename()) == Outcome.COMPLETED) {
+                completion.complete(job.batchId());
+            }
+            Files.deleteIfExists(file);
+        } finally {
+            MDC.remove("audio_id");
+        }
+    }
+
+    /** Out of attempts or permanently failed: the file counts as failed, so its batch can still complete. */
+    @Override
+    public void onDeadLetter(TranscriptionJob job, String reason) throws Exception {
+        Path file;
+        try {
+            file = scratch.jobFile(job.batchId(), job.opusPath());
+        } catch (PermanentJobException refused) {
+            // a job pointing outside its batch dir is not a file of the batch: it must not move its counters
+            log.warn("refused job is not counted against batch {}", job.batchId());
+            return;
+        }
+        AudioFileRecord row;
+        try {
+            row = files.markFailed(job.batchId(), job.originalFilename(), reason);
+        } catch (SQLException e) {
+            if ("23503".equals(e.getSQLState())) {
+                log.warn("job names batch {} which does not exist; nothing to count", job.batchId());
+                return;
+            }
+            throw e;
+        }
+        events.record(job.batchId(), row.audioId(), "transcription_failed", reason);
+        metrics.file("failed");
+        if (tracker.recordFailed(job.batchId(), job.originalFilename()) == Outcome.COMPLETED) {
+            completion.complete(job.batchId());
+        }
+        Files.deleteIfExists(file);
+    }
+
+    private AudioFileRecord register(TranscriptionJob job) throws SQLException, PermanentJobException {
+        try {
+            return files.register(job.batchId(), job.originalFilename());
+        } catch (SQLException e) {
+            if ("23503".equals(e.getSQLState())) {
+                throw new PermanentJobException("unknown batch_id " + job.batchId() + ": no such batch in the database");
+            }
+            throw e;
+        }
+    }
+
+    private void transcribe(TranscriptionJob job, AudioFileRecord row, Path file) throws IOException, SQLException, InterruptedException,
+            PermanentJobException {
+        long started = System.nanoTime();
+        BridgeAnswer answer = bridges.transcribe(file, config.timeoutFor(job.durationSeconds()));
+        double seconds = (System.nanoTime() - started) / 1e9;
+        if (!answer.ok()) {
+            if (answer.retryable()) {
+                throw new BridgeFailure("engine failed, retryable: " + answer.error());
+            }
+            throw new PermanentJobException("cannot transcribe " + job.originalFilename() + ": " + answer.error());
+        }
+        Double duration = answer.duration() != null ? answer.duration() : job.durationSeconds();
+        Double rtf = duration == null || duration <= 0 ? null : seconds / duration;
+        String engine = answer.engine() != null ? answer.engine() : bridges.engineInfo("engine");
+        transcripts.save(new TranscriptRecord(row.audioId(), answer.language(), answer.text(),
+                answer.segments() == null ? "[]" : answer.segments().toString(), engine, bridges.engineInfo("engine_version"),
+                answer.model() != null ? answer.model() : bridges.engineInfo("model"), duration, seconds, rtf));
+        files.markStatus(row.audioId(), "transcribed", duration);
+        metrics.transcribed(duration == null ? 0 : duration, seconds);
+        log.info("transcribed {} ({}s of audio in {}s, realtime factor {})", job.originalFilename(),
+                duration == null ? "?" : String.format("%.1f", duration), String.format("%.2f", seconds),
+                rtf == null ? "?" : String.format("%.3f", rtf));
+    }
+
+    private void upload(AudioFileRecord row, Path file) throws IOException, SQLException {
+        // the date of the file's first processing attempt: a retry uploads to the same key
+        String key = store.config().processedPrefix() + DAY.format(row.createdAt()) + "/" + row.audioId() + ".opus";
+        StoredObject stored = store.upload(file, key, TransferProgress.NONE);
+        metrics.uploaded(stored.sizeBytes());
+        files.markCompleted(row.audioId(), key, stored.sha256(), stored.sizeBytes());
+    }
+}
