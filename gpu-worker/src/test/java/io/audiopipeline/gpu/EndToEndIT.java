@@ -1,0 +1,158 @@
+package io.audiopipeline.gpu;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.audiopipeline.common.batch.BatchCounts;
+import io.audiopipeline.common.batch.BatchTracker;
+import io.audiopipeline.common.db.AudioFileRecord;
+import io.audiopipeline.common.db.AudioFileRepository;
+import io.audiopipeline.common.db.BatchRecord;
+import io.audiopipeline.common.db.BatchRepository;
+import io.audiopipeline.common.db.Database;
+import io.audiopipeline.common.db.TranscriptRecord;
+import io.audiopipeline.common.db.TranscriptRepository;
+import io.audiopipeline.common.storage.ObjectStore;
+import io.audiopipeline.common.testing.ArchiveBuilder;
+import io.audiopipeline.common.testing.AudioFixtures;
+import io.audiopipeline.common.testing.S3ProxyServer;
+import io.audiopipeline.common.testing.TestServers;
+import io.audiopipeline.common.testing.WorkerProcess;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import redis.clients.jedis.UnifiedJedis;
+
+/**
+ * The whole pipeline as operators run it: bin/transfer-worker, bin/unpack-worker and bin/gpu-worker as
+ * separate processes against real Redis, PostgreSQL and an S3-compatible server, transcribing real
+ * speech with the CPU engine.
+ */
+class EndToEndIT {
+    private static final String BUCKET = "e2e";
+    private static final Map<String, String> SPOKEN = new LinkedHashMap<>();
+
+    static {
+        SPOKEN.put("numbers.mp3", "four five six seven eight nine");
+        SPOKEN.put("meeting/notes.mp3", "the meeting starts at nine thirty tomorrow morning");
+        SPOKEN.put("callback/voicemail.mp3", "please call me back at seven");
+    }
+
+    private static final Map<String, Set<String>> KEYWORDS = Map.of(
+            "numbers.mp3", Set.of("four", "five", "six", "seven", "eight", "nine"),
+            "meeting/notes.mp3", Set.of("meeting", "starts", "nine", "thirty", "tomorrow", "morning"),
+            "callback/voicemail.mp3", Set.of("please", "call", "back", "seven"));
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void anArchiveOfSpokenEnglishFlowsThroughTheThreeWorkerProcesses() throws Exception {
+        Path inbox = Files.createDirectories(tmp.resolve("inbox"));
+        Path scratch = Files.createDirectories(tmp.resolve("scratch"));
+        Path logs = WorkerProcess.projectRoot().resolve("gpu-worker/target/e2e-logs");
+        ArchiveBuilder archive = new ArchiveBuilder();
+        for (Map.Entry<String, String> e : SPOKEN.entrySet()) {
+            Path wav = AudioFixtures.speech(e.getValue(), tmp.resolve(e.getKey().replace('/', '_') + ".wav"));
+            archive.file(e.getKey(), AudioFixtures.encode(wav, tmp.resolve(e.getKey().replace('/', '_'))));
+        }
+        archive.writeTarGz(inbox.resolve("calls-e2e.tar.gz"));
+
+        try (S3ProxyServer s3 = new S3ProxyServer(); ObjectStore store = new ObjectStore(s3.config(BUCKET));
+             UnifiedJedis redis = TestServers.redis(); Database db = TestServers.freshDatabase()) {
+            store.createBucketIfMissing();
+            TestServers.flushRedis(redis);
+            Map<String, String> env = new HashMap<>(TestServers.env());
+            env.putAll(s3.env(BUCKET));
+            env.put("NODE_NAME", "e2e-node");
+            env.put("SCRATCH_ROOT", scratch.toString());
+            env.put("STAGING_DIR", tmp.resolve("staging").toString());
+            env.put("TRANSFER_SOURCE", inbox.toUri().toString());
+            env.put("TRANSFER_POLL_INTERVAL", "1s");
+            env.put("TRANSCRIBER", "pocketsphinx");
+            env.put("SCRATCH_MIN_FREE_BYTES", "0");
+            env.put("HTTP_PORT", "0");
+            env.put("JAVA_OPTS", "-Xmx256m");
+
+            long started = System.nanoTime();
+            try (WorkerProcess unpack = WorkerProcess.start("unpack-worker", env, logs);
+                 WorkerProcess gpu = WorkerProcess.start("gpu-worker", env, logs)) {
+                WorkerProcess transfer = WorkerProcess.start("transfer-worker", env, logs, "--once");
+                assertThat(transfer.waitFor(120)).as("transfer-worker --once exit status; log %s", transfer.logFile()).isZero();
+
+                BatchRepository batches = new BatchRepository(db);
+                await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(500)).until(() ->
+                        batches.active().isEmpty() && !batchIds(db).isEmpty());
+                double wall = (System.nanoTime() - started) / 1e9;
+
+                String batchId = batchIds(db).get(0);
+                BatchRecord batch = batches.find(batchId).orElseThrow();
+                assertThat(batch.status()).isEqualTo("completed");
+                assertThat(batch.completedAt()).isNotNull();
+                BatchCounts counts = new BatchTracker(redis).counts(batchId);
+                assertThat(counts.total()).isEqualTo(3);
+                assertThat(counts.processed()).isEqualTo(3);
+                assertThat(counts.failed()).isZero();
+                assertThat(batch.processedFiles()).isEqualTo(3);
+                assertThat(scratch.resolve(batchId)).as("scratch dir removed").doesNotExist();
+
+                int hits = 0;
+                int expected = 0;
+                double audio = 0;
+                double processing = 0;
+                ObjectMapper json = new ObjectMapper();
+                for (AudioFileRecord file : new AudioFileRepository(db).byBatch(batchId)) {
+                    TranscriptRecord t = new TranscriptRepository(db).find(file.audioId()).orElseThrow();
+                    Set<String> words = Arrays.stream(t.text().toLowerCase(Locale.ROOT).split("\\s+")).collect(Collectors.toSet());
+                    Set<String> keywords = KEYWORDS.get(file.originalFilename());
+                    long found = keywords.stream().filter(words::contains).count();
+                    assertThat(found).as("keywords of %s found in '%s'", file.originalFilename(), t.text()).isGreaterThanOrEqualTo(keywords.size() / 2);
+                    hits += found;
+                    expected += keywords.size();
+                    for (JsonNode segment : json.readTree(t.segmentsJson())) {
+                        for (JsonNode word : segment.path("words")) {
+                            assertThat(word.path("start").asDouble()).isGreaterThanOrEqualTo(0);
+                            assertThat(word.path("end").asDouble()).isLessThanOrEqualTo(t.durationSeconds() + 0.05)
+                                    .isGreaterThanOrEqualTo(word.path("start").asDouble());
+                        }
+                    }
+                    assertThat(store.head(file.s3Key())).as("processed Opus object of %s", file.originalFilename()).isPresent();
+                    assertThat(file.s3Key()).startsWith("processed/");
+                    audio += t.durationSeconds();
+                    processing += t.processingSeconds();
+                }
+                System.out.printf(Locale.ROOT, "END-TO-END: keyword hit rate %d/%d (%.0f%%), %.1f s of audio, engine time %.2f s "
+                        + "(realtime factor %.3f), wall time %.1f s%n", hits, expected, 100.0 * hits / expected, audio, processing,
+                        processing / audio, wall);
+
+                assertThat(unpack.terminate(60)).as("SIGTERM: unpack-worker exits 0").isZero();
+                assertThat(gpu.terminate(60)).as("SIGTERM: gpu-worker exits 0").isZero();
+                assertThat(gpu.output()).contains("batch_id=" + batchId).contains("audio_id=");
+            }
+        }
+    }
+
+    private static List<String> batchIds(Database db) throws Exception {
+        return db.withConnection(c -> {
+            try (var s = c.createStatement(); var rs = s.executeQuery("SELECT batch_id FROM batches ORDER BY created_at")) {
+                List<String> ids = new java.util.ArrayList<>();
+                while (rs.next()) {
+                    ids.add(rs.getString(1));
+                }
+                return ids;
+            }
+        });
+    }
+}
