@@ -62,8 +62,13 @@ final class HandOff {
         batches.markUnpacked(batchId, total, (int) manifest.failed(), node);
         QueueKeys queue = QueueKeys.transcribe(node);
         int enqueued = 0;
+        int alreadyDone = 0;
         for (Recording r : manifest.recordings()) {
-            if (r.converted()) {
+            if (r.converted() && tracker.isCounted(batchId, r.originalFilename())) {
+                // a batch re-unpacked after its node was lost: files counted before are not redone
+                java.nio.file.Files.deleteIfExists(java.nio.file.Path.of(r.opusPath()));
+                alreadyDone++;
+            } else if (r.converted()) {
                 TranscriptionJob next = new TranscriptionJob(batchId, r.opusPath(), r.originalFilename(), r.sha256(), r.durationSeconds());
                 if (publisher.publishOnce(queue, batchId, r.originalFilename(), codec.encode(next))) {
                     enqueued++;
@@ -72,7 +77,8 @@ final class HandOff {
         }
         events.record(batchId, null, "unpacked", total + " recordings, " + manifest.failed() + " failed, " + enqueued
                 + " transcription jobs enqueued on " + queue.main() + ", " + manifest.ignoredFiles() + " other files ignored");
-        log.info("hand-off: {} recordings, {} failed to convert, {} new transcription jobs on {}", total, manifest.failed(), enqueued, queue.main());
+        log.info("hand-off: {} recordings, {} failed to convert, {} new transcription jobs on {}{}", total, manifest.failed(), enqueued,
+                queue.main(), alreadyDone > 0 ? ", " + alreadyDone + " already done before" : "");
         if (completed) {
             completion.complete(batchId);
         }

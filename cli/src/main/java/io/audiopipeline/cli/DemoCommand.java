@@ -1,0 +1,256 @@
+package io.audiopipeline.cli;
+
+import io.audiopipeline.common.app.UnavailableException;
+import io.audiopipeline.common.batch.BatchCounts;
+import io.audiopipeline.common.batch.BatchTracker;
+import io.audiopipeline.common.config.DatabaseConfig;
+import io.audiopipeline.common.config.Env;
+import io.audiopipeline.common.config.S3Config;
+import io.audiopipeline.common.db.AudioFileRecord;
+import io.audiopipeline.common.db.AudioFileRepository;
+import io.audiopipeline.common.db.BatchRecord;
+import io.audiopipeline.common.db.BatchRepository;
+import io.audiopipeline.common.db.Database;
+import io.audiopipeline.common.db.TranscriptRecord;
+import io.audiopipeline.common.db.TranscriptRepository;
+import io.audiopipeline.common.storage.ObjectStore;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "demo", mixinStandardHelpOptions = true,
+        description = {"Run the whole pipeline once on this machine: an S3-compatible server of its own, the local Redis and",
+                "PostgreSQL, a sample archive of spoken English (or --archive), the transfer, unpack and GPU workers",
+                "(CPU engine unless TRANSCRIBER says otherwise), live progress, the transcripts and a summary.",
+                "Everything it starts is stopped when it ends, Ctrl-C included."})
+final class DemoCommand implements Callable<Integer> {
+    @Option(names = "--archive", paramLabel = "FILE", description = "an archive of your own recordings instead of the sample")
+    Path archive;
+
+    @Option(names = "--data-dir", paramLabel = "DIR", description = "where the demo keeps S3 objects, scratch and logs (default: .demo)")
+    Path dataDir;
+
+    @Option(names = "--timeout", defaultValue = "10m", description = "give up after this long (default ${DEFAULT-VALUE})")
+    String timeout;
+
+    private final List<AutoCloseable> started = new ArrayList<>();
+
+    @Override
+    public Integer call() throws Exception {
+        Env env = Env.system();
+        Path home = Path.of(System.getenv().getOrDefault("PIPELINE_HOME", ".")).toAbsolutePath().normalize();
+        Path data = (dataDir != null ? dataDir : home.resolve(".demo")).toAbsolutePath();
+        Duration limit = new Env(Map.of("T", timeout)).duration("T", Duration.ofMinutes(10), Duration.ofSeconds(10));
+        Thread cleanup = new Thread(this::stopEverything, "demo-cleanup");
+        Runtime.getRuntime().addShutdownHook(cleanup);
+        try {
+            return run(env, home, data, limit);
+        } finally {
+            stopEverything();
+            Runtime.getRuntime().removeShutdownHook(cleanup);
+        }
+    }
+
+    private int run(Env env, Path home, Path data, Duration limit) throws Exception {
+        step("checking Redis and PostgreSQL");
+        Map<String, String> childEnv = new HashMap<>(System.getenv());
+        DatabaseConfig dbConfig = DatabaseConfig.from(env);
+        ensureDatabase(dbConfig);
+        Connections base = new Connections(env);
+        started.add(base);
+        base.redis();
+        Database db = base.database();
+        db.applySchema();
+
+        step("starting an S3-compatible server (S3Proxy) on " + data.resolve("s3"));
+        DemoS3Server s3 = new DemoS3Server(data.resolve("s3"));
+        started.add(0, s3);
+        childEnv.put("S3_ENDPOINT", s3.endpoint());
+        childEnv.put("S3_ACCESS_KEY", DemoS3Server.ACCESS_KEY);
+        childEnv.put("S3_SECRET_KEY", DemoS3Server.SECRET_KEY);
+        childEnv.put("S3_BUCKET", "audio-pipeline-demo");
+        childEnv.remove("S3_REGION");
+        ObjectStore store = new ObjectStore(S3Config.from(new Env(childEnv)));
+        started.add(0, store);
+        store.createBucketIfMissing();
+
+        Path inbox = fresh(data.resolve("inbox"));
+        Path source;
+        if (archive != null) {
+            if (!Files.isRegularFile(archive)) {
+                throw new CliFailure(archive + " is not a file", 2);
+            }
+            source = archive;
+        } else {
+            step("making a sample archive of spoken English (espeak-ng, ffmpeg)");
+            source = SampleArchive.create(fresh(data.resolve("sample")));
+        }
+        Files.copy(source, inbox.resolve(source.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+
+        String node = "demo-" + InetAddress.getLocalHost().getHostName().split("\\.")[0].replaceAll("[^A-Za-z0-9._-]", "-");
+        childEnv.put("PIPELINE_HOME", home.toString());
+        childEnv.put("NODE_NAME", node);
+        childEnv.put("SCRATCH_ROOT", fresh(data.resolve("scratch")).toString());
+        childEnv.put("STAGING_DIR", fresh(data.resolve("staging")).toString());
+        childEnv.put("TRANSFER_SOURCE", inbox.toUri().toString());
+        childEnv.put("TRANSFER_POLL_INTERVAL", "1s");
+        childEnv.put("TRANSFER_SOURCE_AFTER", "keep");
+        childEnv.putIfAbsent("TRANSCRIBER", "pocketsphinx");
+        childEnv.putIfAbsent("SCRATCH_MIN_FREE_BYTES", "100MB");
+        childEnv.put("HTTP_PORT", "0");
+        childEnv.putIfAbsent("JAVA_OPTS", "-Xmx256m");
+        Path logs = data.resolve("logs");
+        step("starting the unpack and GPU workers (engine: " + childEnv.get("TRANSCRIBER") + "); logs in " + logs);
+        ChildProgram unpack = child(ChildProgram.start(home, "unpack-worker", childEnv, logs));
+        ChildProgram gpu = child(ChildProgram.start(home, "gpu-worker", childEnv, logs));
+
+        Instant begin = Instant.now();
+        step("transferring " + source.getFileName() + " (transfer-worker --once)");
+        ChildProgram transfer = child(ChildProgram.start(home, "transfer-worker", childEnv, logs, "--once"));
+        int transferred = transfer.waitFor(300);
+        if (transferred != 0) {
+            throw new CliFailure("the transfer worker failed (exit " + transferred + "):\n" + transfer.logTail(15), 1);
+        }
+        String batchId = latestBatch(db, begin).orElseThrow(() -> new CliFailure("the transfer worker enqueued nothing; see " + transfer.log(), 1));
+        step("batch " + batchId);
+
+        BatchTracker tracker = new BatchTracker(base.redis());
+        BatchRepository batches = new BatchRepository(db);
+        Instant deadline = begin.plus(limit);
+        while (true) {
+            BatchRecord row = batches.find(batchId).orElseThrow();
+            BatchCounts counts = tracker.counts(batchId);
+            long done = counts.processed() + counts.failed();
+            System.err.printf("\r  %s %s  %-12s", ProgressBar.bar(done, counts.total() == null ? 0 : counts.total()),
+                    counts.total() == null ? "unpacking" : done + "/" + counts.total() + " files", row.status());
+            if ("completed".equals(row.status()) || "failed".equals(row.status())) {
+                System.err.println();
+                break;
+            }
+            for (ChildProgram p : List.of(unpack, gpu)) {
+                if (!p.isAlive()) {
+                    throw new CliFailure(p.name() + " stopped unexpectedly:\n" + p.logTail(15), 1);
+                }
+            }
+            if (Instant.now().isAfter(deadline)) {
+                throw new CliFailure("the batch did not complete within " + timeout + "; see the logs in " + logs, 1);
+            }
+            Thread.sleep(500);
+        }
+        Duration wall = Duration.between(begin, Instant.now());
+        return report(db, store, batchId, wall);
+    }
+
+    private int report(Database db, ObjectStore store, String batchId, Duration wall) throws Exception {
+        BatchRecord row = new BatchRepository(db).find(batchId).orElseThrow();
+        List<AudioFileRecord> files = new AudioFileRepository(db).byBatch(batchId);
+        TranscriptRepository transcripts = new TranscriptRepository(db);
+        double audio = 0;
+        double engine = 0;
+        System.out.println();
+        System.out.println("TRANSCRIPTS");
+        for (AudioFileRecord f : files) {
+            Optional<TranscriptRecord> t = transcripts.find(f.audioId());
+            if (t.isPresent()) {
+                audio += t.get().durationSeconds() == null ? 0 : t.get().durationSeconds();
+                engine += t.get().processingSeconds();
+                System.out.printf("  %-32s %5.1fs  %s%n", f.originalFilename(), t.get().durationSeconds(), t.get().text());
+            } else {
+                System.out.printf("  %-32s FAILED  %s%n", f.originalFilename(), f.error());
+            }
+        }
+        System.out.println();
+        System.out.printf(Locale.ROOT, "Summary: %d files (%d transcribed, %d failed), %.1f s of audio, wall time %.1f s, "
+                        + "realtime factor %.2f (engine time / audio time)%n",
+                files.size(), row.processedFiles(), row.failedFiles(), audio, wall.toMillis() / 1000.0, audio > 0 ? engine / audio : 0.0);
+        System.out.println("Outputs:");
+        System.out.println("  archive    s3://" + store.bucket() + "/" + row.s3Key());
+        for (AudioFileRecord f : files) {
+            if (f.s3Key() != null) {
+                System.out.println("  processed  s3://" + store.bucket() + "/" + f.s3Key());
+            }
+        }
+        System.out.println("  tables     batches, audio_files, transcripts, pipeline_events (batch_id = '" + batchId + "')");
+        System.out.println("  export     bin/pipeline transcripts " + batchId + " --format srt");
+        return "completed".equals(row.status()) ? 0 : 1;
+    }
+
+    private ChildProgram child(ChildProgram p) {
+        started.add(0, p);
+        return p;
+    }
+
+    private synchronized void stopEverything() {
+        for (AutoCloseable c : started) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                System.err.println("demo: stopping " + c.getClass().getSimpleName() + " failed: " + e.getMessage());
+            }
+        }
+        started.clear();
+    }
+
+    private static Optional<String> latestBatch(Database db, Instant since) throws SQLException {
+        return db.withConnection(c -> {
+            try (var ps = c.prepareStatement("SELECT batch_id FROM batches WHERE created_at >= ? ORDER BY created_at DESC LIMIT 1")) {
+                ps.setTimestamp(1, java.sql.Timestamp.from(since.minusSeconds(5)));
+                try (var rs = ps.executeQuery()) {
+                    return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
+                }
+            }
+        });
+    }
+
+    /** Creates the configured database when PostgreSQL answers but the database does not exist yet. */
+    private static void ensureDatabase(DatabaseConfig config) {
+        try (Connection c = DriverManager.getConnection(config.url(), config.user(), config.password())) {
+            return;
+        } catch (SQLException e) {
+            if (!"3D000".equals(e.getSQLState())) {
+                throw new UnavailableException("PostgreSQL at " + config.url() + " is not reachable (" + e.getMessage()
+                        + "); start it (e.g. pg_ctlcluster 15 main start) or set DATABASE_URL / DATABASE_USER");
+            }
+        }
+        String url = config.url();
+        int slash = url.lastIndexOf('/');
+        int query = url.indexOf('?', slash);
+        String name = query < 0 ? url.substring(slash + 1) : url.substring(slash + 1, query);
+        String adminUrl = url.substring(0, slash + 1) + "postgres" + (query < 0 ? "" : url.substring(query));
+        if (!name.matches("[A-Za-z0-9_]+")) {
+            throw new CliFailure("database '" + name + "' does not exist; create it first", 69);
+        }
+        try (Connection c = DriverManager.getConnection(adminUrl, config.user(), config.password()); Statement s = c.createStatement()) {
+            s.execute("CREATE DATABASE " + name);
+            step("created database " + name);
+        } catch (SQLException e) {
+            throw new UnavailableException("database '" + name + "' does not exist and cannot be created (" + e.getMessage()
+                    + "); create it: createdb " + name);
+        }
+    }
+
+    private static Path fresh(Path dir) throws java.io.IOException {
+        io.audiopipeline.common.batch.BatchCompletion.removeTree(dir);
+        return Files.createDirectories(dir);
+    }
+
+    private static void step(String what) {
+        System.err.println("demo: " + what);
+    }
+}

@@ -1,0 +1,98 @@
+package io.audiopipeline.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.audiopipeline.common.batch.BatchTracker;
+import io.audiopipeline.common.queue.QueueInspector;
+import io.audiopipeline.common.queue.QueueKeys;
+import io.audiopipeline.common.queue.QueueStats;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "status", mixinStandardHelpOptions = true,
+        description = {"Queues (waiting, in flight, delayed retries, dead), the workers alive, and every active batch with",
+                "its progress; batches without progress for --stuck-after are flagged STUCK (exit status 1)."})
+final class StatusCommand implements Callable<Integer> {
+    @Option(names = "--json", description = "machine-readable output")
+    boolean json;
+
+    @Option(names = "--stuck-after", description = "no progress for this long is stuck (default: STUCK_AFTER or 30m)")
+    String stuckAfter;
+
+    @Override
+    public Integer call() throws Exception {
+        try (Connections c = Connections.fromEnvironment()) {
+            Duration stuck = stuckAfter != null
+                    ? new io.audiopipeline.common.config.Env(java.util.Map.of("STUCK_AFTER", stuckAfter)).duration("STUCK_AFTER", Duration.ofMinutes(30), Duration.ZERO)
+                    : c.env().duration("STUCK_AFTER", Duration.ofMinutes(30), Duration.ZERO);
+            ObjectMapper mapper = c.codec().mapper();
+            QueueInspector inspector = new QueueInspector(c.redis(), mapper);
+            Instant now = Instant.now();
+            List<BatchView> batches = new BatchViews(c.database(), new BatchTracker(c.redis())).active(stuck, now);
+            long stuckCount = batches.stream().filter(BatchView::stuck).count();
+
+            ObjectNode report = mapper.createObjectNode();
+            ArrayNode queues = report.putArray("queues");
+            ArrayNode workers = report.putArray("workers");
+            for (String name : inspector.queueNames()) {
+                QueueKeys keys = new QueueKeys(name);
+                QueueStats s = inspector.stats(keys);
+                queues.addObject().put("queue", name).put("waiting", s.waiting()).put("in_flight", s.inFlight())
+                        .put("delayed", s.delayed()).put("dead", s.dead());
+                for (String beat : inspector.liveWorkers(keys)) {
+                    JsonNode node = mapper.readTree(beat);
+                    ((ObjectNode) node).put("queue", name);
+                    workers.add(node);
+                }
+            }
+            report.set("active_batches", mapper.valueToTree(batches));
+            report.put("stuck_batches", stuckCount);
+
+            if (json) {
+                System.out.println(mapper.writerWithDefaultPrettyPrinter().writeValueAsString(report));
+            } else {
+                print(report, batches, now);
+            }
+            return stuckCount > 0 ? 1 : 0;
+        }
+    }
+
+    private static void print(ObjectNode report, List<BatchView> batches, Instant now) {
+        System.out.println("QUEUES");
+        System.out.printf("  %-32s %9s %9s %9s %9s%n", "queue", "waiting", "in-flight", "delayed", "dead");
+        for (JsonNode q : report.get("queues")) {
+            System.out.printf("  %-32s %9d %9d %9d %9d%n", "queue:" + q.get("queue").asText(), q.get("waiting").asLong(),
+                    q.get("in_flight").asLong(), q.get("delayed").asLong(), q.get("dead").asLong());
+        }
+        System.out.println();
+        System.out.println("WORKERS ALIVE");
+        if (report.get("workers").isEmpty()) {
+            System.out.println("  none");
+        }
+        for (JsonNode w : report.get("workers")) {
+            Instant beat = Instant.parse(w.get("beat_at").asText());
+            System.out.printf("  %-8s node %-16s pid %-8s last beat %s ago  %s%n", w.path("kind").asText(), w.path("node").asText(),
+                    w.path("pid").asText(), ProgressBar.duration(Duration.between(beat, now)),
+                    w.path("jobs").isEmpty() ? "idle" : "working on " + w.path("jobs").get(0).asText());
+        }
+        System.out.println();
+        System.out.println("ACTIVE BATCHES");
+        if (batches.isEmpty()) {
+            System.out.println("  none");
+        }
+        for (BatchView b : batches) {
+            System.out.println("  " + b.progressLine(now));
+        }
+        long stuck = report.get("stuck_batches").asLong();
+        if (stuck > 0) {
+            System.out.println();
+            System.out.println(stuck + " batch(es) STUCK: see README, 'When a batch is stuck'");
+        }
+    }
+}
