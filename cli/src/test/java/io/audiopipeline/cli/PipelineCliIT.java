@@ -321,6 +321,13 @@ class PipelineCliIT {
     }
 
     @Test
+    void retentionSaysClearlyWhenTheServiceHasNoLifecycleRules() throws Exception {
+        Result r = cli("retention", "--days", "30");
+        assertThat(r.exit()).as("S3Proxy answers 501").isEqualTo(3);
+        assertThat(r.err()).contains("does not support lifecycle rules (501 Not Implemented)");
+    }
+
+    @Test
     void badConfigurationExits78WithOneLine() throws Exception {
         Map<String, String> env = env();
         env.put("REDIS_URL", "http://nope");

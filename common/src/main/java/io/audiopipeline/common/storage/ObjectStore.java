@@ -210,6 +210,28 @@ public final class ObjectStore implements AutoCloseable {
         }
     }
 
+    /**
+     * Sets a lifecycle rule expiring objects under {@code prefix} after {@code days}. Returns false when the
+     * service does not implement lifecycle rules (it answers 501), so the caller can say so.
+     */
+    public boolean expireAfter(String prefix, int days) {
+        var rule = software.amazon.awssdk.services.s3.model.LifecycleRule.builder()
+                .id("audio-pipeline-expire-" + prefix.replaceAll("[^A-Za-z0-9]", "-"))
+                .filter(f -> f.prefix(prefix))
+                .expiration(e -> e.days(days))
+                .status(software.amazon.awssdk.services.s3.model.ExpirationStatus.ENABLED)
+                .build();
+        try {
+            s3.putBucketLifecycleConfiguration(b -> b.bucket(config.bucket()).lifecycleConfiguration(l -> l.rules(rule)));
+            return true;
+        } catch (S3Exception e) {
+            if (e.statusCode() == 501) {
+                return false;
+            }
+            throw e;
+        }
+    }
+
     public boolean exists(String key) {
         return head(key).isPresent();
     }
