@@ -48,7 +48,12 @@ final class TransferPoller {
     void runForever(Duration interval) {
         try {
             while (!stopping.get()) {
-                poll();
+                try {
+                    poll();
+                } catch (RuntimeException e) {
+                    // a poll must never end the worker (Redis or the database away for a moment)
+                    log.warn("poll of {} failed, next poll in {}s: {}", source.describe(), interval.toSeconds(), e.toString());
+                }
                 if (wake.await(interval.toMillis(), TimeUnit.MILLISECONDS)) {
                     break;
                 }
@@ -105,8 +110,14 @@ final class TransferPoller {
             if (wait != null && clock.instant().isBefore(wait)) {
                 continue;
             }
-            if (!claim.tryClaim(identity)) {
-                log.debug("{} is claimed by another transfer worker", file.name());
+            try {
+                if (!claim.tryClaim(identity)) {
+                    log.debug("{} is claimed by another transfer worker", file.name());
+                    continue;
+                }
+            } catch (RuntimeException e) {
+                failed++;
+                log.warn("cannot claim {} ({}); it stays for the next poll", file.name(), e.toString());
                 continue;
             }
             try {

@@ -1,0 +1,91 @@
+package io.audiopipeline.bench;
+
+import io.audiopipeline.common.config.DatabaseConfig;
+import io.audiopipeline.common.config.Env;
+import io.audiopipeline.common.config.RedisConfig;
+import io.audiopipeline.common.db.Database;
+import io.audiopipeline.common.queue.RedisConnector;
+import io.audiopipeline.common.storage.ObjectStore;
+import io.audiopipeline.common.testing.S3ProxyServer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.HashMap;
+import java.util.Map;
+import redis.clients.jedis.UnifiedJedis;
+
+/**
+ * The servers of a benchmark run: Redis (database 8 unless REDIS_URL says otherwise, flushed), PostgreSQL
+ * (audio_pipeline_bench, created and emptied), and an in-process S3Proxy.
+ */
+final class BenchEnv implements AutoCloseable {
+    static final String BUCKET = "bench";
+
+    final Path work;
+    final Path root;
+    final Map<String, String> env = new HashMap<>();
+    final S3ProxyServer s3;
+    final ObjectStore store;
+    final UnifiedJedis redis;
+    final Database db;
+
+    BenchEnv(Path root) throws Exception {
+        this.root = root;
+        this.work = Files.createDirectories(root.resolve("bench/work"));
+        env.put("REDIS_URL", System.getenv().getOrDefault("REDIS_URL", "redis://127.0.0.1:6379/8"));
+        env.put("DATABASE_URL", System.getenv().getOrDefault("DATABASE_URL", "jdbc:postgresql://127.0.0.1:5432/audio_pipeline_bench"));
+        env.put("DATABASE_USER", System.getenv().getOrDefault("DATABASE_USER", "postgres"));
+        if (System.getenv("DATABASE_PASSWORD") != null) {
+            env.put("DATABASE_PASSWORD", System.getenv("DATABASE_PASSWORD"));
+        }
+        createDatabase(DatabaseConfig.from(new Env(env)));
+        s3 = new S3ProxyServer();
+        env.putAll(s3.env(BUCKET));
+        store = new ObjectStore(s3.config(BUCKET));
+        store.createBucketIfMissing();
+        redis = RedisConnector.connect(RedisConfig.from(new Env(env)), 16);
+        db = new Database(DatabaseConfig.from(new Env(env)), "bench");
+        db.applySchema();
+        env.put("PIPELINE_HOME", root.toString());
+        env.put("HTTP_PORT", "0");
+        env.put("SCRATCH_MIN_FREE_BYTES", "0");
+        env.put("JAVA_OPTS", "-Xmx256m");
+    }
+
+    void reset() throws Exception {
+        redis.flushDB();
+        db.withConnection(c -> {
+            try (Statement s = c.createStatement()) {
+                s.execute("TRUNCATE transcripts, audio_files, pipeline_events, transfers, batches CASCADE");
+            }
+            return null;
+        });
+    }
+
+    private static void createDatabase(DatabaseConfig config) throws SQLException {
+        try (Connection c = DriverManager.getConnection(config.url(), config.user(), config.password())) {
+            return;
+        } catch (SQLException e) {
+            if (!"3D000".equals(e.getSQLState())) {
+                throw e;
+            }
+        }
+        String url = config.url();
+        String name = url.substring(url.lastIndexOf('/') + 1);
+        try (Connection c = DriverManager.getConnection(url.substring(0, url.lastIndexOf('/') + 1) + "postgres", config.user(), config.password());
+             Statement s = c.createStatement()) {
+            s.execute("CREATE DATABASE " + name);
+        }
+    }
+
+    @Override
+    public void close() throws Exception {
+        db.close();
+        redis.close();
+        store.close();
+        s3.close();
+    }
+}
