@@ -22,7 +22,7 @@ import io.audiopipeline.common.storage.ObjectStore;
 import io.audiopipeline.common.storage.TransferProgress;
 import io.audiopipeline.common.testing.ArchiveBuilder;
 import io.audiopipeline.common.testing.AudioFixtures;
-import io.audiopipeline.common.testing.S3ProxyServer;
+import io.audiopipeline.common.testing.ServerFixture;
 import io.audiopipeline.common.testing.TestServers;
 import io.audiopipeline.common.testing.WorkerProcess;
 import java.nio.charset.StandardCharsets;
@@ -51,7 +51,7 @@ import redis.clients.jedis.UnifiedJedis;
 
 class PipelineCliIT {
     private static final String BUCKET = "cli-it";
-    private static S3ProxyServer s3;
+    private static ServerFixture servers;
     private static ObjectStore store;
     private static UnifiedJedis redis;
     private static Path speechArchive;
@@ -68,10 +68,9 @@ class PipelineCliIT {
 
     @BeforeAll
     static void servers(@TempDir Path fixtures) throws Exception {
-        s3 = new S3ProxyServer();
-        store = new ObjectStore(s3.config(BUCKET));
-        store.createBucketIfMissing();
-        redis = TestServers.redis();
+        servers = ServerFixture.start(BUCKET);
+        store = servers.store;
+        redis = servers.redis;
         ArchiveBuilder archive = new ArchiveBuilder();
         String[] sentences = {"four five six seven eight nine", "the meeting starts at nine thirty tomorrow morning", "please call me back at seven"};
         for (int i = 0; i < sentences.length; i++) {
@@ -83,15 +82,12 @@ class PipelineCliIT {
 
     @AfterAll
     static void stopServers() throws Exception {
-        store.close();
-        redis.close();
-        s3.close();
+        servers.close();
     }
 
     @BeforeEach
     void clean() throws Exception {
-        TestServers.flushRedis(redis);
-        db = TestServers.freshDatabase();
+        db = servers.reset();
     }
 
     @AfterEach
@@ -103,13 +99,8 @@ class PipelineCliIT {
     }
 
     private Map<String, String> env() {
-        Map<String, String> env = new HashMap<>(TestServers.env());
-        env.putAll(s3.env(BUCKET));
-        env.put("HTTP_PORT", "0");
-        env.put("SCRATCH_MIN_FREE_BYTES", "0");
+        Map<String, String> env = new HashMap<>(servers.env());
         env.put("TRANSCRIBER", "pocketsphinx");
-        env.put("RETRY_BASE_DELAY", "100ms");
-        env.put("RETRY_MAX_DELAY", "200ms");
         env.put("JAVA_OPTS", "-Xmx256m");
         return env;
     }

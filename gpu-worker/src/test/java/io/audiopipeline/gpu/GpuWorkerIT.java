@@ -24,8 +24,7 @@ import io.audiopipeline.common.storage.Checksums;
 import io.audiopipeline.common.storage.ObjectStore;
 import io.audiopipeline.common.storage.StoredObject;
 import io.audiopipeline.common.testing.AudioFixtures;
-import io.audiopipeline.common.testing.S3ProxyServer;
-import io.audiopipeline.common.testing.TestServers;
+import io.audiopipeline.common.testing.ServerFixture;
 import io.audiopipeline.common.worker.Worker;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.nio.file.Files;
@@ -50,7 +49,7 @@ import redis.clients.jedis.UnifiedJedis;
 class GpuWorkerIT {
     private static final String BUCKET = "gpu-it";
     private static final String NODE = "gpu-it-node";
-    private static S3ProxyServer s3;
+    private static ServerFixture servers;
     private static ObjectStore store;
     private static UnifiedJedis redis;
     private static Path speech;
@@ -66,10 +65,9 @@ class GpuWorkerIT {
 
     @BeforeAll
     static void servers(@TempDir Path fixtures) throws Exception {
-        s3 = new S3ProxyServer();
-        store = new ObjectStore(s3.config(BUCKET));
-        store.createBucketIfMissing();
-        redis = TestServers.redis();
+        servers = ServerFixture.start(BUCKET);
+        store = servers.store;
+        redis = servers.redis;
         speech = AudioFixtures.encode(AudioFixtures.speech("four five six seven eight nine", fixtures.resolve("s.wav")),
                 fixtures.resolve("speech.opus"));
         longSpeech = AudioFixtures.encode(AudioFixtures.speech(
@@ -78,15 +76,12 @@ class GpuWorkerIT {
 
     @AfterAll
     static void stopServers() throws Exception {
-        store.close();
-        redis.close();
-        s3.close();
+        servers.close();
     }
 
     @BeforeEach
     void clean() throws Exception {
-        TestServers.flushRedis(redis);
-        db = TestServers.freshDatabase();
+        db = servers.reset();
         scratch = Files.createDirectories(tmp.resolve("scratch"));
     }
 
@@ -100,14 +95,11 @@ class GpuWorkerIT {
     }
 
     private Map<String, String> env(Path bridgeDir) {
-        Map<String, String> env = new HashMap<>(TestServers.env());
-        env.putAll(s3.env(BUCKET));
+        Map<String, String> env = new HashMap<>(servers.env());
         env.put("NODE_NAME", NODE);
         env.put("SCRATCH_ROOT", scratch.toString());
         env.put("TRANSCRIBER", "pocketsphinx");
         env.put("BRIDGE_DIR", bridgeDir.toString());
-        env.put("RETRY_BASE_DELAY", "50ms");
-        env.put("RETRY_MAX_DELAY", "100ms");
         env.put("TRANSCRIBE_TIMEOUT", "20s");
         return env;
     }

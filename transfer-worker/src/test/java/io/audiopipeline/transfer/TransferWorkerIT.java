@@ -21,7 +21,7 @@ import io.audiopipeline.common.storage.Checksums;
 import io.audiopipeline.common.storage.ObjectStore;
 import io.audiopipeline.common.storage.StoredObject;
 import io.audiopipeline.common.testing.S3ProxyServer;
-import io.audiopipeline.common.testing.TestServers;
+import io.audiopipeline.common.testing.ServerFixture;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -48,6 +48,7 @@ import redis.clients.jedis.UnifiedJedis;
 
 class TransferWorkerIT {
     private static final String BUCKET = "transfer-it";
+    private static ServerFixture servers;
     private static S3ProxyServer s3;
     private static ObjectStore store;
     private static UnifiedJedis redis;
@@ -61,23 +62,20 @@ class TransferWorkerIT {
 
     @BeforeAll
     static void servers() throws Exception {
-        s3 = new S3ProxyServer();
-        store = new ObjectStore(s3.config(BUCKET));
-        store.createBucketIfMissing();
-        redis = TestServers.redis();
+        servers = ServerFixture.start(BUCKET);
+        s3 = servers.s3;
+        store = servers.store;
+        redis = servers.redis;
     }
 
     @AfterAll
     static void stopServers() throws Exception {
-        store.close();
-        redis.close();
-        s3.close();
+        servers.close();
     }
 
     @BeforeEach
     void clean() throws Exception {
-        TestServers.flushRedis(redis);
-        db = TestServers.freshDatabase();
+        db = servers.reset();
         inbox = Files.createDirectories(tmp.resolve("inbox"));
         staging = tmp.resolve("staging");
     }
@@ -88,13 +86,10 @@ class TransferWorkerIT {
     }
 
     private Map<String, String> env(String source) {
-        Map<String, String> env = new HashMap<>(TestServers.env());
-        env.putAll(s3.env(BUCKET));
+        Map<String, String> env = new HashMap<>(servers.env());
         env.put("TRANSFER_SOURCE", source);
         env.put("STAGING_DIR", staging.toString());
         env.put("TRANSFER_POLL_INTERVAL", "1s");
-        env.put("RETRY_BASE_DELAY", "10ms");
-        env.put("RETRY_MAX_DELAY", "20ms");
         env.put("NODE_NAME", "transfer-test");
         return env;
     }

@@ -31,8 +31,7 @@ import io.audiopipeline.common.storage.ObjectStore;
 import io.audiopipeline.common.storage.TransferProgress;
 import io.audiopipeline.common.testing.ArchiveBuilder;
 import io.audiopipeline.common.testing.AudioFixtures;
-import io.audiopipeline.common.testing.S3ProxyServer;
-import io.audiopipeline.common.testing.TestServers;
+import io.audiopipeline.common.testing.ServerFixture;
 import io.audiopipeline.common.worker.Worker;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.nio.file.Files;
@@ -61,7 +60,7 @@ import redis.clients.jedis.UnifiedJedis;
 class UnpackWorkerIT {
     private static final String BUCKET = "unpack-it";
     private static final String NODE = "gpu-test-01";
-    private static S3ProxyServer s3;
+    private static ServerFixture servers;
     private static ObjectStore store;
     private static UnifiedJedis redis;
     private static ExecutorService convertPool;
@@ -77,10 +76,9 @@ class UnpackWorkerIT {
 
     @BeforeAll
     static void servers(@TempDir Path fixtures) throws Exception {
-        s3 = new S3ProxyServer();
-        store = new ObjectStore(s3.config(BUCKET));
-        store.createBucketIfMissing();
-        redis = TestServers.redis();
+        servers = ServerFixture.start(BUCKET);
+        store = servers.store;
+        redis = servers.redis;
         convertPool = Executors.newFixedThreadPool(2);
         audio = fixtures;
         Path wav = AudioFixtures.speech("four five six seven eight nine", fixtures.resolve("speech.wav"));
@@ -93,15 +91,12 @@ class UnpackWorkerIT {
     @AfterAll
     static void stopServers() throws Exception {
         convertPool.shutdownNow();
-        store.close();
-        redis.close();
-        s3.close();
+        servers.close();
     }
 
     @BeforeEach
     void clean() throws Exception {
-        TestServers.flushRedis(redis);
-        db = TestServers.freshDatabase();
+        db = servers.reset();
         scratch = Files.createDirectories(tmp.resolve("scratch"));
     }
 
@@ -114,14 +109,10 @@ class UnpackWorkerIT {
     }
 
     private Map<String, String> env() {
-        Map<String, String> env = new HashMap<>(TestServers.env());
-        env.putAll(s3.env(BUCKET));
+        Map<String, String> env = new HashMap<>(servers.env());
         env.put("NODE_NAME", NODE);
         env.put("SCRATCH_ROOT", scratch.toString());
-        env.put("SCRATCH_MIN_FREE_BYTES", "0");
         env.put("UNPACK_CONVERT_THREADS", "2");
-        env.put("RETRY_BASE_DELAY", "50ms");
-        env.put("RETRY_MAX_DELAY", "100ms");
         env.put("MAX_ATTEMPTS", "2");
         return env;
     }
@@ -268,7 +259,7 @@ class UnpackWorkerIT {
     void aChecksumMismatchIsRetriedThenDeadLettered() throws Exception {
         Path archive = new ArchiveBuilder().file("a.mp3", audio.resolve("speech.mp3")).writeTarGz(tmp.resolve("sum.tar.gz"));
         UnpackJob published = publish(archive);
-        TestServers.flushRedis(redis);
+        redis.flushDB();
         UnpackJob wrong = new UnpackJob(published.batchId(), published.s3Key(), published.originalFilename(), published.transferredAt(),
                 published.sizeBytes(), "0".repeat(64));
         redis.lpush(QueueKeys.unpack().main(), codec.encode(wrong));
