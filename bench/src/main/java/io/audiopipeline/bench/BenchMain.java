@@ -24,6 +24,7 @@ public final class BenchMain {
         Path root = Path.of(System.getenv().getOrDefault("PIPELINE_PROJECT_ROOT", ".")).toAbsolutePath().normalize();
         List<Row> rows = new ArrayList<>();
         Map<String, Double> memory;
+        String load;
         long started = System.nanoTime();
         try (BenchEnv env = new BenchEnv(root)) {
             progress("conversion");
@@ -36,10 +37,13 @@ public final class BenchMain {
             rows.add(TranscriptionBench.run(env, quick ? 30 : 100, quick ? 2 : 2));
             progress("memory");
             memory = MemoryBench.run(env, quick ? 512 : 2048, quick ? 200 : 1000, quick ? 50 : 200);
+            progress("load");
+            load = LoadBench.run(env, quick ? 40 : 200);
         }
         StringBuilder table = new StringBuilder(Row.header()).append('\n');
         rows.forEach(r -> table.append(r.markdown()).append('\n'));
         table.append('\n').append(MemoryBench.markdown(memory));
+        table.append("\nLoad test, no faults:\n\n").append(load);
         System.out.println();
         System.out.println(table);
         Map<String, Object> json = new LinkedHashMap<>();

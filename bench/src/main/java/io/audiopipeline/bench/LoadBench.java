@@ -1,0 +1,138 @@
+package io.audiopipeline.bench;
+
+import io.audiopipeline.common.batch.BatchCompletion;
+import io.audiopipeline.common.testing.ArchiveBuilder;
+import io.audiopipeline.common.testing.WorkerProcess;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The load test: many batches of 1-second clips through 1 transfer, 2 unpack and 2 GPU worker processes
+ * on one node, without faults. Reports jobs/s per stage, p50/p99 latency per stage, Redis commands per
+ * file and database round trips (transactions) per file.
+ */
+final class LoadBench {
+    static String run(BenchEnv e, int batches) throws Exception {
+        e.reset();
+        Path inbox = e.work.resolve("load-inbox");
+        Path scratch = e.work.resolve("load-scratch");
+        BatchCompletion.removeTree(inbox);
+        BatchCompletion.removeTree(scratch);
+        Files.createDirectories(inbox);
+        Path clip = Workloads.shortSpeechOpus(e.work.resolve("short"), 1).get(0);
+        Path archives = Files.createDirectories(e.work.resolve("load-archives"));
+        List<Path> made = new ArrayList<>();
+        for (int i = 0; i < batches; i++) {
+            Path a = archives.resolve("load-" + i + ".tar");
+            if (!Files.exists(a)) {
+                new ArchiveBuilder().file("calls/clip-" + i + ".opus", clip).writeTar(a);
+            }
+            made.add(a);
+        }
+        Map<String, String> env = new HashMap<>(e.env);
+        env.put("NODE_NAME", "load-node");
+        env.put("SCRATCH_ROOT", scratch.toString());
+        env.put("STAGING_DIR", e.work.resolve("load-staging").toString());
+        env.put("TRANSFER_SOURCE", inbox.toUri().toString());
+        env.put("TRANSFER_POLL_INTERVAL", "1s");
+        env.put("TRANSCRIBER", "pocketsphinx");
+        env.put("UNPACK_CONVERT_THREADS", "1");
+        List<WorkerProcess> processes = new ArrayList<>();
+        long redisBefore = redisCommands(e);
+        long dbBefore = transactions(e);
+        try {
+            for (String program : List.of("unpack-worker", "unpack-worker", "gpu-worker", "gpu-worker", "transfer-worker")) {
+                processes.add(WorkerProcess.start(program, env, e.work.resolve("logs")));
+            }
+            Thread.sleep(3_000);
+            for (Path a : made) {
+                Files.copy(a, inbox.resolve(a.getFileName()));
+            }
+            PipelineRuns.await(Duration.ofMinutes(30), () -> completedBatches(e) == batches, "load run did not finish");
+        } finally {
+            for (WorkerProcess p : processes) {
+                p.terminate(120);
+            }
+        }
+        long redisCommands = redisCommands(e) - redisBefore;
+        long dbTransactions = transactions(e) - dbBefore;
+        StringBuilder out = new StringBuilder("| stage | jobs | jobs/s | p50 latency (s) | p99 latency (s) |\n|---|---|---|---|---|\n");
+        out.append(stage(e, "transfer (archive listed → unpack job enqueued)",
+                "SELECT extract(epoch FROM b.created_at) AS done, extract(epoch FROM b.created_at - t.created_at) FROM batches b "
+                        + "JOIN transfers t USING (batch_id)"));
+        out.append(stage(e, "unpack (job enqueued → transcription jobs enqueued)",
+                "SELECT extract(epoch FROM ev.at), extract(epoch FROM ev.at - b.created_at) FROM batches b "
+                        + "JOIN pipeline_events ev ON ev.batch_id = b.batch_id AND ev.event = 'unpacked'"));
+        out.append(stage(e, "transcribe (transcription job enqueued → file counted)",
+                "SELECT extract(epoch FROM f.updated_at), extract(epoch FROM f.updated_at - ev.at) FROM audio_files f "
+                        + "JOIN pipeline_events ev ON ev.batch_id = f.batch_id AND ev.event = 'unpacked' WHERE f.status = 'completed'"));
+        out.append(stage(e, "end to end (archive listed → batch completed)",
+                "SELECT extract(epoch FROM b.completed_at), extract(epoch FROM b.completed_at - t.created_at) FROM batches b "
+                        + "JOIN transfers t USING (batch_id)"));
+        out.append(String.format(Locale.ROOT, "%nRedis commands per file: %.1f; database transactions (round trips) per file: %.1f "
+                + "(%d batches of one 1-second clip, 1 transfer + 2 unpack + 2 GPU workers, CPU engine)%n",
+                redisCommands / (double) batches, dbTransactions / (double) batches, batches));
+        return out.toString();
+    }
+
+    private static String stage(BenchEnv e, String name, String sql) throws Exception {
+        List<double[]> rows = e.db.withConnection(c -> {
+            try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+                List<double[]> list = new ArrayList<>();
+                while (rs.next()) {
+                    list.add(new double[] {rs.getDouble(1), rs.getDouble(2)});
+                }
+                return list;
+            }
+        });
+        double first = rows.stream().mapToDouble(r -> r[0]).min().orElse(0);
+        double last = rows.stream().mapToDouble(r -> r[0]).max().orElse(0);
+        double[] latencies = rows.stream().mapToDouble(r -> r[1]).sorted().toArray();
+        double rate = rows.size() / Math.max(0.001, last - first);
+        return String.format(Locale.ROOT, "| %s | %d | %.2f | %.2f | %.2f |%n", name, rows.size(), rate,
+                latencies[latencies.length / 2], latencies[Math.min(latencies.length - 1, (int) (latencies.length * 0.99))]);
+    }
+
+    private static long completedBatches(BenchEnv e) {
+        try {
+            return e.db.withConnection(c -> {
+                try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT count(*) FROM batches WHERE status = 'completed'")) {
+                    rs.next();
+                    return rs.getLong(1);
+                }
+            });
+        } catch (Exception ex) {
+            return -1;
+        }
+    }
+
+    private static long redisCommands(BenchEnv e) {
+        String stats = new String((byte[]) e.redis.sendCommand(redis.clients.jedis.Protocol.Command.INFO, "commandstats"));
+        long total = 0;
+        Matcher m = Pattern.compile("calls=(\\d+)").matcher(stats);
+        while (m.find()) {
+            total += Long.parseLong(m.group(1));
+        }
+        return total;
+    }
+
+    private static long transactions(BenchEnv e) throws Exception {
+        return e.db.withConnection(c -> {
+            try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(
+                    "SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = current_database()")) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        });
+    }
+}
