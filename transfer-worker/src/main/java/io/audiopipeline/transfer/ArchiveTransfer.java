@@ -86,7 +86,7 @@ final class ArchiveTransfer {
         try {
             ProgressLog progress = new ProgressLog(log, "upload of " + file.name(), clock);
             long started = System.nanoTime();
-            UnpackJob job = publisher.publish(entry.batchId(), staged, file.name(), progress);
+            UnpackJob job = publisher.publish(entry.batchId(), staged, file.name(), sha256, progress);
             double seconds = (System.nanoTime() - started) / 1e9;
             metrics.uploaded(file.sizeBytes(), seconds);
             ledger.markEnqueued(source.describe(), file);
@@ -105,7 +105,7 @@ final class ArchiveTransfer {
         long size = 0;
         ProgressLog progress = new ProgressLog(log, "download of " + file.name(), clock);
         try (InputStream in = source.open(file); OutputStream out = Files.newOutputStream(part)) {
-            byte[] buffer = new byte[1 << 16];
+            byte[] buffer = new byte[1 << 20];
             int n;
             while ((n = in.read(buffer)) > 0) {
                 sha.update(buffer, 0, n);

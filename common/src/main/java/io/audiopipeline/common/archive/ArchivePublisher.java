@@ -45,8 +45,14 @@ public final class ArchivePublisher {
 
     public UnpackJob publish(String batchId, Path archive, String originalFilename, TransferProgress progress)
             throws IOException, SQLException {
+        return publish(batchId, archive, originalFilename, null, progress);
+    }
+
+    /** As above, with the archive's SHA-256 already known (hashed while it was staged). */
+    public UnpackJob publish(String batchId, Path archive, String originalFilename, String knownSha256, TransferProgress progress)
+            throws IOException, SQLException {
         String key = keyFor(batchId, originalFilename);
-        StoredObject stored = store.upload(archive, key, progress);
+        StoredObject stored = store.upload(archive, key, knownSha256, progress);
         UnpackJob job = new UnpackJob(batchId, key, originalFilename, clock.instant(), stored.sizeBytes(), stored.sha256());
         if (batches.insertIfAbsent(batchId, key, originalFilename, stored.sha256(), stored.sizeBytes(), job.transferredAt())) {
             events.record(batchId, null, "archive_uploaded", key + " (" + stored.sizeBytes() + " bytes, sha256 " + stored.sha256() + ")");

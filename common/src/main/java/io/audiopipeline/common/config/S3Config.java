@@ -12,6 +12,7 @@ public record S3Config(URI endpoint, String accessKey, String secretKey, String 
     public static final long DEFAULT_MULTIPART_THRESHOLD_BYTES = 100L * 1024 * 1024;
     public static final long DEFAULT_MULTIPART_PART_SIZE_BYTES = 16L * 1024 * 1024;
     public static final long MIN_PART_SIZE_BYTES = 5L * 1024 * 1024;
+    public static final int DEFAULT_UPLOAD_CONCURRENCY = 8;
 
     public static S3Config from(Env env) {
         URI endpoint = env.uri("S3_ENDPOINT", null, Set.of("http", "https"));
@@ -31,7 +32,7 @@ public record S3Config(URI endpoint, String accessKey, String secretKey, String 
                 prefix(env, "S3_PROCESSED_PREFIX", "processed/"),
                 env.bytes("S3_MULTIPART_THRESHOLD", DEFAULT_MULTIPART_THRESHOLD_BYTES, MIN_PART_SIZE_BYTES),
                 env.bytes("S3_MULTIPART_PART_SIZE", DEFAULT_MULTIPART_PART_SIZE_BYTES, MIN_PART_SIZE_BYTES),
-                env.integer("S3_UPLOAD_CONCURRENCY", 4, 1, 64));
+                env.integer("S3_UPLOAD_CONCURRENCY", DEFAULT_UPLOAD_CONCURRENCY, 1, 64));
     }
 
     private static String prefix(Env env, String name, String defaultValue) {

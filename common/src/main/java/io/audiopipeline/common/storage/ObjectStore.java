@@ -45,7 +45,7 @@ import software.amazon.awssdk.transfer.s3.progress.TransferListener;
  */
 public final class ObjectStore implements AutoCloseable {
     public static final String SHA256_METADATA = "sha256";
-    private static final int BUFFER = 1 << 16;
+    private static final int BUFFER = 1 << 20;
 
     private final S3Config config;
     private final S3Client s3;
@@ -112,7 +112,19 @@ public final class ObjectStore implements AutoCloseable {
      * SHA-256 is kept as it is (a retried upload after a crash costs a HEAD, not a transfer).
      */
     public StoredObject upload(Path file, String key, TransferProgress progress) throws IOException {
-        Checksums sums = Checksums.of(file);
+        return upload(file, key, null, progress);
+    }
+
+    /**
+     * As {@link #upload(Path, String, TransferProgress)}, with the file's SHA-256 already known (computed
+     * while the file was written): a multipart upload then reads the file once, not twice. The stored
+     * object is verified against it all the same.
+     */
+    public StoredObject upload(Path file, String key, String knownSha256, TransferProgress progress) throws IOException {
+        long size = Files.size(file);
+        Checksums sums = knownSha256 != null && size >= config.multipartThresholdBytes()
+                ? new Checksums(size, knownSha256, null)
+                : Checksums.of(file);
         Optional<StoredObject> existing = head(key);
         if (existing.isPresent() && existing.get().sizeBytes() == sums.sizeBytes() && sums.sha256().equals(existing.get().sha256())) {
             progress.update(sums.sizeBytes(), sums.sizeBytes());
