@@ -3,12 +3,10 @@ package io.audiopipeline.bench;
 import io.audiopipeline.common.testing.ArchiveBuilder;
 import io.audiopipeline.common.testing.AudioFixtures;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Random;
 
 /** Inputs of the benchmarks, made once per run under bench/work. */
 final class Workloads {
@@ -69,14 +67,6 @@ final class Workloads {
             return file;
         }
         Files.createDirectories(file.getParent());
-        Random random = new Random(7);
-        byte[] chunk = new byte[1 << 20];
-        try (OutputStream out = Files.newOutputStream(file)) {
-            for (long i = 0; i < megabytes; i++) {
-                random.nextBytes(chunk);
-                out.write(chunk);
-            }
-        }
-        return file;
+        return io.audiopipeline.common.testing.RandomFiles.write(file, megabytes << 20, 7);
     }
 }

@@ -20,9 +20,9 @@ import io.audiopipeline.common.db.Database;
 import io.audiopipeline.common.storage.Checksums;
 import io.audiopipeline.common.storage.ObjectStore;
 import io.audiopipeline.common.storage.StoredObject;
+import io.audiopipeline.common.testing.RandomFiles;
 import io.audiopipeline.common.testing.S3ProxyServer;
 import io.audiopipeline.common.testing.ServerFixture;
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -31,7 +31,6 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -98,17 +97,6 @@ class TransferWorkerIT {
         return Launcher.run("transfer-worker", () -> TransferWorkerMain.run(new String[] {"--once"}, new Env(env)));
     }
 
-    private static Path archive(Path file, long size, long seed) throws Exception {
-        Random random = new Random(seed);
-        byte[] chunk = new byte[1 << 16];
-        try (OutputStream out = Files.newOutputStream(file)) {
-            for (long written = 0; written < size; written += chunk.length) {
-                random.nextBytes(chunk);
-                out.write(chunk, 0, (int) Math.min(chunk.length, size - written));
-            }
-        }
-        return file;
-    }
 
     private List<JsonNode> unpackJobs() throws Exception {
         List<JsonNode> jobs = new ArrayList<>();
@@ -150,7 +138,7 @@ class TransferWorkerIT {
 
     @Test
     void happyPathFromALocalInbox() throws Exception {
-        Path source = archive(inbox.resolve("calls-0622.tar.gz"), 300_000, 1);
+        Path source = RandomFiles.write(inbox.resolve("calls-0622.tar.gz"), 300_000, 1);
         assertThat(runOnce(env(inbox.toUri().toString()))).isZero();
         List<JsonNode> jobs = unpackJobs();
         assertThat(jobs).hasSize(1);
@@ -165,7 +153,7 @@ class TransferWorkerIT {
 
     @Test
     void anArchiveAboveTheMultipartThresholdAndSourceDeletedAfter() throws Exception {
-        Path source = archive(inbox.resolve("big.tar.gz"), 13L * 1024 * 1024 + 7, 2);
+        Path source = RandomFiles.write(inbox.resolve("big.tar.gz"), 13L * 1024 * 1024 + 7, 2);
         Path copy = Files.copy(source, tmp.resolve("big-copy.tar.gz"));
         Map<String, String> env = env(inbox.toUri().toString());
         env.put("S3_MULTIPART_THRESHOLD", "5MB");
@@ -181,7 +169,7 @@ class TransferWorkerIT {
 
     @Test
     void s3DownMeansNothingEnqueuedAndTheStagedFileIsKeptThenReused() throws Exception {
-        Path source = archive(inbox.resolve("outage.tar.gz"), 200_000, 3);
+        Path source = RandomFiles.write(inbox.resolve("outage.tar.gz"), 200_000, 3);
         ListAppender<ILoggingEvent> logs = new ListAppender<>();
         logs.start();
         ((Logger) LoggerFactory.getLogger(ArchiveTransfer.class)).addAppender(logs);
@@ -221,7 +209,7 @@ class TransferWorkerIT {
     void twoWorkersRacingOverTwentyArchivesTransferEachExactlyOnce() throws Exception {
         List<Path> sources = new ArrayList<>();
         for (int i = 0; i < 20; i++) {
-            sources.add(archive(inbox.resolve("race-" + i + ".tar.gz"), 50_000 + i, 100 + i));
+            sources.add(RandomFiles.write(inbox.resolve("race-" + i + ".tar.gz"), 50_000 + i, 100 + i));
         }
         ExecutorService pool = Executors.newFixedThreadPool(2);
         List<Future<Integer>> runs = new ArrayList<>();
@@ -271,8 +259,8 @@ class TransferWorkerIT {
 
     @Test
     void withAMarkerRequiredOnlyMarkedFilesAreTakenAndOthersAreIgnored() throws Exception {
-        archive(inbox.resolve("a.tar.gz"), 1000, 5);
-        archive(inbox.resolve("b.tar.gz"), 1000, 6);
+        RandomFiles.write(inbox.resolve("a.tar.gz"), 1000, 5);
+        RandomFiles.write(inbox.resolve("b.tar.gz"), 1000, 6);
         Files.writeString(inbox.resolve("notes.txt"), "not an archive");
         Files.createFile(inbox.resolve("a.tar.gz.done"));
         Map<String, String> env = env(inbox.toUri().toString());
@@ -285,7 +273,7 @@ class TransferWorkerIT {
     void sftpSourceWithAKnownHostKey() throws Exception {
         Path root = Files.createDirectories(tmp.resolve("sftp-root"));
         Path exports = Files.createDirectories(root.resolve("exports"));
-        Path source = archive(exports.resolve("remote.tar.gz"), 400_000, 7);
+        Path source = RandomFiles.write(exports.resolve("remote.tar.gz"), 400_000, 7);
         try (SftpTestServer sftp = new SftpTestServer(root)) {
             Map<String, String> env = env("sftp://" + SftpTestServer.USER + "@127.0.0.1:" + sftp.port() + "/exports");
             env.put("TRANSFER_SSH_KEY", sftp.writeClientKey(tmp.resolve("id_rsa")).toString());
@@ -303,7 +291,7 @@ class TransferWorkerIT {
     @Test
     void anUnknownSftpHostKeyIsRefused() throws Exception {
         Path root = Files.createDirectories(tmp.resolve("sftp-root"));
-        archive(Files.createDirectories(root.resolve("exports")).resolve("remote.tar.gz"), 1000, 8);
+        RandomFiles.write(Files.createDirectories(root.resolve("exports")).resolve("remote.tar.gz"), 1000, 8);
         try (SftpTestServer sftp = new SftpTestServer(root)) {
             Map<String, String> env = env("sftp://" + SftpTestServer.USER + "@127.0.0.1:" + sftp.port() + "/exports");
             env.put("TRANSFER_SSH_KEY", sftp.writeClientKey(tmp.resolve("id_rsa")).toString());

@@ -3,14 +3,13 @@ package io.audiopipeline.common.storage;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.audiopipeline.common.testing.RandomFiles;
 import io.audiopipeline.common.testing.S3ProxyServer;
-import java.io.OutputStream;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Random;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -36,21 +35,10 @@ class ObjectStoreIT {
         s3.close();
     }
 
-    private static Path randomFile(Path file, long size, long seed) throws Exception {
-        Random random = new Random(seed);
-        byte[] chunk = new byte[1 << 20];
-        try (OutputStream out = Files.newOutputStream(file)) {
-            for (long written = 0; written < size; written += chunk.length) {
-                random.nextBytes(chunk);
-                out.write(chunk, 0, (int) Math.min(chunk.length, size - written));
-            }
-        }
-        return file;
-    }
 
     @Test
     void aFileAboveTheThresholdGoesMultipartAndVerifies() throws Exception {
-        Path big = randomFile(dir.resolve("big.bin"), 110L * 1024 * 1024 + 12345, 1);
+        Path big = RandomFiles.write(dir.resolve("big.bin"), 110L * 1024 * 1024 + 12345, 1);
         String sha = Checksums.sha256(big);
         List<Long> progress = new ArrayList<>();
         StoredObject stored = store.upload(big, "archives/big.bin", (done, total) -> progress.add(done));
@@ -67,7 +55,7 @@ class ObjectStoreIT {
 
     @Test
     void aDownloadWhoseBytesWereAlteredOnTheServerIsDetected() throws Exception {
-        Path small = randomFile(dir.resolve("small.bin"), 300_000, 2);
+        Path small = RandomFiles.write(dir.resolve("small.bin"), 300_000, 2);
         store.upload(small, "processed/small.bin", TransferProgress.NONE);
         // corrupt one byte of the stored object behind the server's back (same size)
         try (RandomAccessFile raf = new RandomAccessFile(s3.blobPath("store-it", "processed/small.bin").toFile(), "rw")) {
@@ -85,7 +73,7 @@ class ObjectStoreIT {
 
     @Test
     void aWrongExpectedSizeOrMissingObjectIsReported() throws Exception {
-        Path small = randomFile(dir.resolve("s.bin"), 1000, 3);
+        Path small = RandomFiles.write(dir.resolve("s.bin"), 1000, 3);
         store.upload(small, "x/s.bin", TransferProgress.NONE);
         assertThatThrownBy(() -> store.download("x/s.bin", dir.resolve("t"), 999L, null, TransferProgress.NONE))
                 .isInstanceOf(IntegrityException.class);
@@ -96,7 +84,7 @@ class ObjectStoreIT {
 
     @Test
     void reUploadingTheSameBytesIsANoOpAndHeadListDeleteWork() throws Exception {
-        Path small = randomFile(dir.resolve("r.bin"), 5000, 4);
+        Path small = RandomFiles.write(dir.resolve("r.bin"), 5000, 4);
         StoredObject first = store.upload(small, "list/r.bin", TransferProgress.NONE);
         StoredObject second = store.upload(small, "list/r.bin", TransferProgress.NONE);
         assertThat(second).isEqualTo(first);
