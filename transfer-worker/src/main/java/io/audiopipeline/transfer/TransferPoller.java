@@ -5,8 +5,10 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -31,6 +33,11 @@ final class TransferPoller {
     private final CountDownLatch wake = new CountDownLatch(1);
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final Map<String, Integer> failures = new HashMap<>();
+    /**
+     * Source file versions already known to be in the pipeline (transferred now, or found in the ledger):
+     * a kept source is not claimed and looked up again at every poll. Only files still listed are kept.
+     */
+    private Set<SourceFile> known = new HashSet<>();
     private final Map<String, Instant> notBefore = new HashMap<>();
 
     TransferPoller(ExportSource source, ReadinessFilter filter, ArchiveClaim claim, ArchiveTransfer transfer,
@@ -101,9 +108,14 @@ final class TransferPoller {
             return 1;
         }
         int failed = 0;
+        Set<SourceFile> stillKnown = new HashSet<>();
         for (SourceFile file : ready) {
             if (stopping.get()) {
                 break;
+            }
+            if (known.contains(file)) {
+                stillKnown.add(file);
+                continue;
             }
             String identity = source.describe() + "/" + file.name();
             Instant wait = notBefore.get(identity);
@@ -126,6 +138,7 @@ final class TransferPoller {
                 } else {
                     metrics.archive("skipped");
                 }
+                stillKnown.add(file);
                 failures.remove(identity);
                 notBefore.remove(identity);
             } catch (Exception e) {
@@ -143,6 +156,11 @@ final class TransferPoller {
                     log.warn("could not release the claim on {} ({}); it expires by itself", file.name(), e.toString());
                 }
             }
+        }
+        if (!stopping.get()) {
+            known = stillKnown;
+        } else {
+            known.addAll(stillKnown);
         }
         return failed;
     }

@@ -12,14 +12,12 @@ import java.util.List;
 /** Converts one recording to mono 16 kHz Opus with ffmpeg, through a {@code .part} file. */
 final class FfmpegConverter {
     private final String ffmpeg;
-    private final String ffprobe;
     private final String bitrate;
     private final Duration timeout;
     private final ProcessRunner runner;
 
-    FfmpegConverter(String ffmpeg, String ffprobe, String bitrate, Duration timeout, ProcessRunner runner) {
+    FfmpegConverter(String ffmpeg, String bitrate, Duration timeout, ProcessRunner runner) {
         this.ffmpeg = ffmpeg;
-        this.ffprobe = ffprobe;
         this.bitrate = bitrate;
         this.timeout = timeout;
         this.runner = runner;
@@ -38,7 +36,8 @@ final class FfmpegConverter {
         Path part = target.resolveSibling(target.getFileName() + ".part");
         try {
             runner.run(arguments(source, part), timeout, null);
-            double duration = duration(part);
+            // from the Ogg headers: no ffprobe process per file
+            double duration = OggOpusDuration.seconds(part);
             if (duration <= 0) {
                 throw new ProcessFailedException(ffmpeg, 0, "no audio decoded from " + source.getFileName(), false);
             }
@@ -46,16 +45,6 @@ final class FfmpegConverter {
             return duration;
         } finally {
             Files.deleteIfExists(part);
-        }
-    }
-
-    double duration(Path file) throws IOException, InterruptedException {
-        String out = runner.run(List.of(ffprobe, "-v", "error", "-show_entries", "format=duration",
-                "-of", "default=noprint_wrappers=1:nokey=1", file.toString()), timeout, null).stdout().strip();
-        try {
-            return Double.parseDouble(out);
-        } catch (NumberFormatException e) {
-            return 0;
         }
     }
 }

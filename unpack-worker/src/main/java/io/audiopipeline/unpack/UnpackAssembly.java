@@ -35,7 +35,7 @@ final class UnpackAssembly {
         BatchRepository batches = new BatchRepository(db);
         EventLog events = new EventLog(db, workerId);
         BatchCompletion completion = new BatchCompletion(tracker, batches, events, store, config.scratchRoot(), retention, runtime.batchKeyTtl());
-        FfmpegConverter ffmpeg = new FfmpegConverter(config.ffmpeg(), config.ffprobe(), config.opusBitrate(), config.convertTimeout(),
+        FfmpegConverter ffmpeg = new FfmpegConverter(config.ffmpeg(), config.opusBitrate(), config.convertTimeout(),
                 new ProcessRunner());
         RecordingConverter converter = new RecordingConverter(ffmpeg, convertPool, config.audioExtensions(), metrics);
         HandOff handOff = new HandOff(tracker, batches, new AudioFileRepository(db), events, new JobPublisher(redis, runtime.batchKeyTtl()),

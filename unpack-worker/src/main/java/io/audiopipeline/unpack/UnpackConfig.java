@@ -12,7 +12,7 @@ import java.util.stream.Collectors;
 /** The unpack worker's own settings. */
 public record UnpackConfig(Path scratchRoot, long maxBytes, int maxEntries, int maxCompressionRatio, Set<String> audioExtensions,
                            String opusBitrate, int convertThreads, Duration convertTimeout, long scratchMinFreeBytes,
-                           int maxBacklog, String ffmpeg, String ffprobe) {
+                           int maxBacklog, String ffmpeg) {
     public static final long DEFAULT_MAX_BYTES = 50L * 1024 * 1024 * 1024;
     public static final int DEFAULT_MAX_ENTRIES = 100_000;
     public static final int DEFAULT_MAX_RATIO = 200;
@@ -41,6 +41,6 @@ public record UnpackConfig(Path scratchRoot, long maxBytes, int maxEntries, int 
                 env.duration("CONVERT_TIMEOUT", Duration.ofMinutes(10), Duration.ofSeconds(1)),
                 env.bytes("SCRATCH_MIN_FREE_BYTES", DEFAULT_MIN_FREE_BYTES, 0),
                 env.integer("UNPACK_MAX_BACKLOG", DEFAULT_MAX_BACKLOG, 1, Integer.MAX_VALUE),
-                env.string("FFMPEG", "ffmpeg"), env.string("FFPROBE", "ffprobe"));
+                env.string("FFMPEG", "ffmpeg"));
     }
 }
