@@ -60,13 +60,14 @@ final class BridgePool implements AutoCloseable {
         }
     }
 
-    BridgeAnswer transcribe(Path audio, Duration timeout) throws BridgeFailure, InterruptedException {
+    EngineResult transcribe(Path audio, Duration timeout) throws BridgeFailure, InterruptedException {
         Slot slot = idle.take();
         try {
             BridgeProcess bridge = ensureRunning(slot);
             long started = System.nanoTime();
             try {
-                return bridge.transcribe(audio, config.language(), timeout);
+                BridgeAnswer answer = bridge.transcribe(audio, config.language(), timeout);
+                return new EngineResult(answer, (System.nanoTime() - started) / 1e9);
             } catch (BridgeFailure e) {
                 log.warn("bridge on device {} failed ({}); restarting it before its next file", slot.device, e.getMessage());
                 retire(slot, "failure");

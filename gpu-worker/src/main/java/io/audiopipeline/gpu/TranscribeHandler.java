@@ -138,9 +138,9 @@ final class TranscribeHandler implements JobHandler<TranscriptionJob> {
 
     private void transcribe(TranscriptionJob job, AudioFileRecord row, Path file) throws IOException, SQLException, InterruptedException,
             PermanentJobException {
-        long started = System.nanoTime();
-        BridgeAnswer answer = bridges.transcribe(file, config.timeoutFor(job.durationSeconds()));
-        double seconds = (System.nanoTime() - started) / 1e9;
+        EngineResult result = bridges.transcribe(file, config.timeoutFor(job.durationSeconds()));
+        BridgeAnswer answer = result.answer();
+        double seconds = result.engineSeconds();
         if (!answer.ok()) {
             if (answer.retryable()) {
                 throw new BridgeFailure("engine failed, retryable: " + answer.error());
