@@ -318,4 +318,18 @@ class TransferWorkerIT {
         assertThat(stderr.strip().lines()).hasSize(1);
         assertThat(stderr).startsWith("transfer-worker: configuration error: TRANSFER_SOURCE: must be a URL with scheme");
     }
+
+    @Test
+    void anUnreachableServerAtStartIsOneLineAndExit69() throws Exception {
+        Path launcher = Path.of(System.getenv("PIPELINE_PROJECT_ROOT"), "bin", "transfer-worker");
+        ProcessBuilder pb = new ProcessBuilder(launcher.toString(), "--once");
+        pb.environment().putAll(env(inbox.toUri().toString()));
+        pb.environment().put("REDIS_URL", "redis://127.0.0.1:1");
+        Process p = pb.start();
+        String stderr = new String(p.getErrorStream().readAllBytes());
+        assertThat(p.waitFor()).isEqualTo(69);
+        // besides the log of the effective configuration: one line, no stack trace
+        assertThat(stderr.strip().lines().filter(l -> !l.matches("^\\d{4}-\\d{2}-\\d{2}T.*"))).containsExactly(
+                "transfer-worker: cannot start: Redis at redis://127.0.0.1:1 is not reachable: Failed to connect to 127.0.0.1:1.");
+    }
 }

@@ -69,6 +69,11 @@ final class UnpackHandler implements JobHandler<UnpackJob> {
         String batchId = job.batchId();
         Path batchDir = config.scratchRoot().resolve(batchId);
         BatchCounts counts = tracker.counts(batchId);
+        if (!counts.exists() && batches.find(batchId).map(b -> "completed".equals(b.status())).orElse(false)) {
+            // completed long ago (its keys have expired): a stray duplicate of its job must not start it again
+            log.info("batch {} completed before; nothing to do for this job", batchId);
+            return;
+        }
         if (counts.completed()) {
             if (tracker.completionPending(batchId, "init")) {
                 completion.complete(batchId);
