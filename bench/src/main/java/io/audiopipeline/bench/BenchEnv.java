@@ -9,9 +9,6 @@ import io.audiopipeline.common.storage.ObjectStore;
 import io.audiopipeline.common.testing.S3ProxyServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.HashMap;
 import java.util.Map;
@@ -41,7 +38,7 @@ final class BenchEnv implements AutoCloseable {
         if (System.getenv("DATABASE_PASSWORD") != null) {
             env.put("DATABASE_PASSWORD", System.getenv("DATABASE_PASSWORD"));
         }
-        createDatabase(DatabaseConfig.from(new Env(env)));
+        Database.createIfMissing(DatabaseConfig.from(new Env(env)));
         s3 = new S3ProxyServer();
         env.putAll(s3.env(BUCKET));
         store = new ObjectStore(s3.config(BUCKET));
@@ -63,22 +60,6 @@ final class BenchEnv implements AutoCloseable {
             }
             return null;
         });
-    }
-
-    private static void createDatabase(DatabaseConfig config) throws SQLException {
-        try (Connection c = DriverManager.getConnection(config.url(), config.user(), config.password())) {
-            return;
-        } catch (SQLException e) {
-            if (!"3D000".equals(e.getSQLState())) {
-                throw e;
-            }
-        }
-        String url = config.url();
-        String name = url.substring(url.lastIndexOf('/') + 1);
-        try (Connection c = DriverManager.getConnection(url.substring(0, url.lastIndexOf('/') + 1) + "postgres", config.user(), config.password());
-             Statement s = c.createStatement()) {
-            s.execute("CREATE DATABASE " + name);
-        }
     }
 
     @Override

@@ -18,10 +18,7 @@ import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -54,7 +51,7 @@ final class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Env env = Env.system();
-        Path home = Path.of(System.getenv().getOrDefault("PIPELINE_HOME", ".")).toAbsolutePath().normalize();
+        Path home = env.path("PIPELINE_HOME", Path.of(".")).toAbsolutePath().normalize();
         Path data = (dataDir != null ? dataDir : home.resolve(".demo")).toAbsolutePath();
         Duration limit = new Env(Map.of("T", timeout)).duration("T", Duration.ofMinutes(10), Duration.ofSeconds(10));
         Thread cleanup = new Thread(this::stopEverything, "demo-cleanup");
@@ -218,30 +215,14 @@ final class DemoCommand implements Callable<Integer> {
         });
     }
 
-    /** Creates the configured database when PostgreSQL answers but the database does not exist yet. */
     private static void ensureDatabase(DatabaseConfig config) {
-        try (Connection c = DriverManager.getConnection(config.url(), config.user(), config.password())) {
-            return;
-        } catch (SQLException e) {
-            if (!"3D000".equals(e.getSQLState())) {
-                throw new UnavailableException("PostgreSQL at " + config.url() + " is not reachable (" + e.getMessage()
-                        + "); start it (e.g. pg_ctlcluster 15 main start) or set DATABASE_URL / DATABASE_USER");
+        try {
+            if (Database.createIfMissing(config)) {
+                step("created the database of " + config.url());
             }
-        }
-        String url = config.url();
-        int slash = url.lastIndexOf('/');
-        int query = url.indexOf('?', slash);
-        String name = query < 0 ? url.substring(slash + 1) : url.substring(slash + 1, query);
-        String adminUrl = url.substring(0, slash + 1) + "postgres" + (query < 0 ? "" : url.substring(query));
-        if (!name.matches("[A-Za-z0-9_]+")) {
-            throw new CliFailure("database '" + name + "' does not exist; create it first", 69);
-        }
-        try (Connection c = DriverManager.getConnection(adminUrl, config.user(), config.password()); Statement s = c.createStatement()) {
-            s.execute("CREATE DATABASE " + name);
-            step("created database " + name);
         } catch (SQLException e) {
-            throw new UnavailableException("database '" + name + "' does not exist and cannot be created (" + e.getMessage()
-                    + "); create it: createdb " + name);
+            throw new UnavailableException("PostgreSQL at " + config.url() + " is not usable (" + e.getMessage()
+                    + "); start it (e.g. pg_ctlcluster 15 main start), create the database, or set DATABASE_URL / DATABASE_USER");
         }
     }
 

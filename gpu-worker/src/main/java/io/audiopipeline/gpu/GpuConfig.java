@@ -23,7 +23,7 @@ public record GpuConfig(Engine engine, List<String> devices, Path scratchRoot, P
         if (deviceList.isEmpty()) {
             throw new ConfigException("GPU_DEVICES", "must list at least one device, e.g. 0 or 0,1");
         }
-        Path home = Path.of(System.getenv().getOrDefault("PIPELINE_HOME", "."));
+        Path home = env.path("PIPELINE_HOME", Path.of("."));
         Path bridgeDir = env.path("BRIDGE_DIR", home.resolve("gpu-worker").resolve("bridge"));
         if (!Files.isRegularFile(bridgeDir.resolve("bridge_protocol.py"))) {
             throw new ConfigException("BRIDGE_DIR", bridgeDir + " does not hold the bridge scripts (bridge_protocol.py)");

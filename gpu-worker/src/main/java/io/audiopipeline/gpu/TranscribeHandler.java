@@ -84,7 +84,7 @@ final class TranscribeHandler implements JobHandler<TranscriptionJob> {
                 if (transcripts.find(row.audioId()).isEmpty()) {
                     transcribe(job, row, file);
                 }
-                upload(row, file);
+                upload(job, row, file);
             }
             metrics.file("processed");
             if (tracker.recordProcessed(job.batchId(), job.originalFilename()) == Outcome.COMPLETED) {
@@ -160,10 +160,15 @@ final class TranscribeHandler implements JobHandler<TranscriptionJob> {
                 rtf == null ? "?" : String.format("%.3f", rtf));
     }
 
-    private void upload(AudioFileRecord row, Path file) throws IOException, SQLException {
+    private void upload(TranscriptionJob job, AudioFileRecord row, Path file) throws IOException, SQLException, PermanentJobException {
         // the date of the file's first processing attempt: a retry uploads to the same key
         String key = store.config().processedPrefix() + DAY.format(row.createdAt()) + "/" + row.audioId() + ".opus";
         StoredObject stored = store.upload(file, key, TransferProgress.NONE);
+        if (job.sha256() != null && !job.sha256().equals(stored.sha256())) {
+            store.delete(key);
+            throw new PermanentJobException("audio file " + job.opusPath() + " does not match the job's sha256 (" + job.sha256()
+                    + "); it is " + stored.sha256() + ": the file changed on the scratch volume");
+        }
         metrics.uploaded(stored.sizeBytes());
         files.markCompleted(row.audioId(), key, stored.sha256(), stored.sizeBytes());
     }

@@ -240,6 +240,29 @@ class GpuWorkerIT {
     }
 
     @Test
+    void aFileThatNoLongerMatchesItsJobsChecksumFailsAloneAndTheBatchStillCompletes() throws Exception {
+        String batchId = batchOf(speech, 2);
+        String queue = QueueKeys.transcribe(NODE).main();
+        TranscriptionJob first = codec.decode(redis.lindex(queue, -1), TranscriptionJob.class);
+        Files.write(Path.of(first.opusPath()), new byte[] {1, 2, 3}, java.nio.file.StandardOpenOption.APPEND);
+        startWorker(env(fakeBridgeDir("")));
+        await().atMost(Duration.ofSeconds(60)).until(() -> completed(batchId));
+        BatchCounts counts = new BatchTracker(redis).counts(batchId);
+        assertThat(counts.processed()).isEqualTo(1);
+        assertThat(counts.failed()).isEqualTo(1);
+        DeadLetter dead = new DeadLetters(redis, QueueKeys.transcribe(NODE), codec.mapper()).list(0, 1).get(0);
+        assertThat(dead.error()).contains("does not match the job's sha256").contains("changed on the scratch volume");
+        String failedId = filesOf(batchId, "failed");
+        assertThat(store.list("processed/")).extracting(StoredObject::key)
+                .as("the mismatching upload is removed").noneMatch(k -> k.contains(failedId));
+    }
+
+    private String filesOf(String batchId, String status) throws Exception {
+        return new AudioFileRepository(db).byBatch(batchId).stream().filter(f -> status.equals(f.status()))
+                .map(f -> f.audioId().toString()).findFirst().orElseThrow();
+    }
+
+    @Test
     void twoWorkersOnOneBatchCompleteItOnce() throws Exception {
         String batchId = batchOf(speech, 12);
         startWorker(env(fakeBridgeDir("")));

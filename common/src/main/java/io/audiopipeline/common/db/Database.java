@@ -31,6 +31,33 @@ public final class Database implements AutoCloseable {
         this.pool = new HikariDataSource(hikari);
     }
 
+    /**
+     * Creates the configured database when PostgreSQL answers but the database does not exist yet (the demo,
+     * the benchmarks). Returns true when it created it; throws when PostgreSQL is unreachable.
+     */
+    public static boolean createIfMissing(DatabaseConfig config) throws SQLException {
+        try (Connection c = java.sql.DriverManager.getConnection(config.url(), config.user(), config.password())) {
+            return false;
+        } catch (SQLException e) {
+            if (!"3D000".equals(e.getSQLState())) {
+                throw e;
+            }
+        }
+        String url = config.url();
+        int slash = url.lastIndexOf('/');
+        int query = url.indexOf('?', slash);
+        String name = query < 0 ? url.substring(slash + 1) : url.substring(slash + 1, query);
+        if (!name.matches("[A-Za-z0-9_]+")) {
+            throw new SQLException("database '" + name + "' does not exist and its name is not one to create automatically", "3D000");
+        }
+        String adminUrl = url.substring(0, slash + 1) + "postgres" + (query < 0 ? "" : url.substring(query));
+        try (Connection c = java.sql.DriverManager.getConnection(adminUrl, config.user(), config.password());
+             Statement s = c.createStatement()) {
+            s.execute("CREATE DATABASE " + name);
+            return true;
+        }
+    }
+
     public DataSource dataSource() {
         return pool;
     }
