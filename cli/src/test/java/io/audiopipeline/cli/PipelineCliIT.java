@@ -189,9 +189,11 @@ class PipelineCliIT {
         store.upload(speechArchive, key, TransferProgress.NONE);
         Result retry = cli("dead", "retry", "unpack", "0");
         assertThat(retry.exit()).as(retry.err()).isZero();
-        await().atMost(Duration.ofSeconds(60)).until(() -> Long.valueOf(3).equals(new BatchTracker(redis).counts(batchId).total()));
+        // the hand-off sets the batch total before it publishes the files' jobs: wait for the last of them
+        String transcribe = QueueKeys.transcribe("cli-dead").main();
+        await().atMost(Duration.ofSeconds(60)).until(() -> redis.llen(transcribe) == 3);
+        assertThat(new BatchTracker(redis).counts(batchId).total()).isEqualTo(3);
         assertThat(redis.llen("queue:unpack:dead")).isZero();
-        assertThat(redis.llen(QueueKeys.transcribe("cli-dead").main())).isEqualTo(3);
     }
 
     @Test
@@ -309,6 +311,24 @@ class PipelineCliIT {
         assertThat(report.get("queues").toString()).contains("\"queue\":\"unpack\",\"waiting\":1");
         Result human = cli("status");
         assertThat(human.out()).contains("STUCK: no progress for 2h").contains("queue:unpack");
+    }
+
+    @Test
+    void statusListsARunningTransferWorkerAsFeedingTheUnpackQueue() throws Exception {
+        Map<String, String> env = env();
+        env.put("TRANSFER_SOURCE", Files.createDirectories(tmp.resolve("inbox")).toUri().toString());
+        env.put("STAGING_DIR", tmp.resolve("staging").toString());
+        env.put("NODE_NAME", "export-gw");
+        env.put("HTTP_PORT", "0");
+        WorkerProcess transfer = worker("transfer-worker", env);
+
+        await().atMost(Duration.ofMinutes(1)).until(() -> !json.readTree(cli("status", "--json").out()).get("workers").isEmpty());
+        JsonNode beat = json.readTree(cli("status", "--json").out()).get("workers").get(0);
+        assertThat(beat.get("feeds").asText()).isEqualTo("unpack");
+        assertThat(beat.get("kind").asText()).isEqualTo("transfer");
+        assertThat(beat.get("node").asText()).isEqualTo("export-gw");
+        assertThat(beat.get("pid").asLong()).isEqualTo(transfer.pid());
+        assertThat(cli("status").out()).containsPattern("transfer +node export-gw +pid " + transfer.pid() + " .* idle");
     }
 
     @Test
