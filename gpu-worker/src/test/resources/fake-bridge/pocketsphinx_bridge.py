@@ -3,7 +3,8 @@
 
 The file 'mode' beside this script says how: 'hang' (the first request never gets an answer),
 'garbage' (a non-protocol line instead of the first answer), 'crash' (exits during the first request),
-or nothing. Each misbehaviour happens once: the file 'done' beside it records it, so the restarted
+'overtaken' (the first request writes its audio path to 'waiting', waits for a file 'go' beside this
+script, then finds its audio gone, as when another delivery of the same job finished first and removed it), or nothing. Each misbehaviour happens once: the file 'done' beside it records it, so the restarted
 bridge behaves and answers.
 """
 import os
@@ -12,7 +13,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from bridge_protocol import serve  # noqa: E402
+from bridge_protocol import TranscriptionError, serve  # noqa: E402
 
 MODE = open(os.path.join(HERE, "mode")).read().strip() if os.path.exists(os.path.join(HERE, "mode")) else ""
 STATE = os.path.join(HERE, "done")
@@ -32,6 +33,14 @@ class Engine:
                 time.sleep(3600)
             if MODE == "crash":
                 os._exit(9)
+            if MODE == "overtaken":
+                with open(os.path.join(HERE, "waiting.part"), "w") as waiting:
+                    waiting.write(path)
+                os.rename(os.path.join(HERE, "waiting.part"), os.path.join(HERE, "waiting"))
+                while not os.path.exists(os.path.join(HERE, "go")):
+                    time.sleep(0.05)
+                if not os.path.exists(path):
+                    raise TranscriptionError("cannot decode %s: No such file or directory" % path, False)
         return {"language": "en", "duration": 1.0,
                 "segments": [{"start": 0.0, "end": 1.0, "text": "hello", "speaker": None,
                               "words": [{"word": "hello", "start": 0.1, "end": 0.9, "score": 0.9}]}]}

@@ -78,13 +78,24 @@ final class TranscribeHandler implements JobHandler<TranscriptionJob> {
         MDC.put("audio_id", row.audioId().toString());
         try {
             if (!row.completed()) {
-                if (!Files.isRegularFile(file)) {
-                    throw new PermanentJobException("audio file " + job.opusPath() + " is missing from the scratch dir");
+                try {
+                    if (!Files.isRegularFile(file)) {
+                        throw new PermanentJobException("audio file " + job.opusPath() + " is missing from the scratch dir");
+                    }
+                    if (transcripts.find(row.audioId()).isEmpty()) {
+                        transcribe(job, row, file);
+                    }
+                    upload(job, row, file);
+                } catch (PermanentJobException e) {
+                    // a second delivery of this job (its first worker's heartbeat lapsed) may have finished
+                    // first and removed the file: then this one failed only because it was overtaken
+                    if (tracker.isCounted(job.batchId(), job.originalFilename())) {
+                        log.info("{} was counted by another delivery of the same job while this one ran ({}); nothing to redo",
+                                job.originalFilename(), e.getMessage());
+                        return;
+                    }
+                    throw e;
                 }
-                if (transcripts.find(row.audioId()).isEmpty()) {
-                    transcribe(job, row, file);
-                }
-                upload(job, row, file);
             }
             metrics.file("processed");
             if (tracker.recordProcessed(job.batchId(), job.originalFilename()) == Outcome.COMPLETED) {

@@ -36,6 +36,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.audiopipeline.common.batch.Outcome;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -237,6 +239,30 @@ class GpuWorkerIT {
         assertThat(new BatchTracker(redis).counts(batchId).processed()).isEqualTo(2);
         assertThat(count("SELECT count(*) FROM transcripts t JOIN audio_files f USING (audio_id) WHERE f.batch_id = '" + batchId + "'")).isEqualTo(2);
         assertThat(count("SELECT count(*) FROM pipeline_events WHERE batch_id = '" + batchId + "' AND event = 'batch_completed'")).isEqualTo(1);
+    }
+
+    @Test
+    void aDeliveryOvertakenByAnotherDeliveryOfTheSameJobIsNotDeadLettered() throws Exception {
+        Path bridge = fakeBridgeDir("overtaken");
+        String batchId = batchOf(speech, 2);
+        Map<String, String> names = new HashMap<>();
+        for (String job : redis.lrange(QueueKeys.transcribe(NODE).main(), 0, -1)) {
+            JsonNode j = codec.mapper().readTree(job);
+            names.put(j.get("opus_path").asText(), j.get("original_filename").asText());
+        }
+        Worker<TranscriptionJob> w = startWorker(env(bridge));
+        // while this delivery is in the engine, the other delivery finishes the file: counts it, removes it
+        await().atMost(Duration.ofSeconds(30)).until(() -> Files.exists(bridge.resolve("waiting")));
+        Path file = Path.of(Files.readString(bridge.resolve("waiting")));
+        assertThat(new BatchTracker(redis).recordProcessed(batchId, names.get(file.toString()))).isEqualTo(Outcome.COUNTED);
+        Files.delete(file);
+        Files.createFile(bridge.resolve("go"));
+
+        await().atMost(Duration.ofSeconds(60)).until(() -> redis.llen(QueueKeys.transcribe(NODE).main()) == 0 && w.queue().stats().inFlight() == 0
+                && new BatchTracker(redis).counts(batchId).processed() == 2);
+        assertThat(w.queue().stats().dead()).as("an overtaken delivery is not a failure").isZero();
+        assertThat(new BatchTracker(redis).counts(batchId).failed()).isZero();
+        assertThat(completed(batchId)).isTrue();
     }
 
     @Test
