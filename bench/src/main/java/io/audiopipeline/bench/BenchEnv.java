@@ -12,6 +12,9 @@ import java.nio.file.Path;
 import java.sql.Statement;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import redis.clients.jedis.Protocol;
 import redis.clients.jedis.UnifiedJedis;
 
 /**
@@ -49,7 +52,19 @@ final class BenchEnv implements AutoCloseable {
         env.put("PIPELINE_HOME", root.toString());
         env.put("HTTP_PORT", "0");
         env.put("SCRATCH_MIN_FREE_BYTES", "0");
-        env.put("JAVA_OPTS", "-Xmx256m");
+        // BENCH_WORKER_JAVA_OPTS adds options to every worker's JVM, e.g. a flight recording to profile one
+        env.put("JAVA_OPTS", ("-Xmx256m " + System.getenv().getOrDefault("BENCH_WORKER_JAVA_OPTS", "")).trim());
+    }
+
+    /** Commands the Redis server has run since it started (INFO commandstats), to count a run's commands. */
+    long redisCommandsSoFar() {
+        String stats = new String((byte[]) redis.sendCommand(Protocol.Command.INFO, "commandstats"));
+        long total = 0;
+        Matcher m = Pattern.compile("calls=(\\d+)").matcher(stats);
+        while (m.find()) {
+            total += Long.parseLong(m.group(1));
+        }
+        return total;
     }
 
     void reset() throws Exception {

@@ -37,7 +37,7 @@ public final class BenchMain {
             }
             if (sections.contains("transfer")) {
                 progress("transfer");
-                rows.add(TransferBench.run(env, quick ? 256 : 1024, 3));
+                rows.add(TransferBench.run(env, quick ? 256 : 1024, quick ? 3 : 5));
             }
             if (sections.contains("queue")) {
                 progress("queue");

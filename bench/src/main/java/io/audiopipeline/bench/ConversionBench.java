@@ -44,10 +44,10 @@ final class ConversionBench {
             Path raw = e.work.resolve("raw-conversion");
             BatchCompletion.removeTree(raw);
             Files.createDirectories(raw);
-            PipelineRuns.timed(List.of("tar", "-xzf", archive.toString(), "-C", raw.toString()), Map.of());
+            PipelineRuns.timed(List.of("tar", "-xzf", archive.toString(), "-C", raw.toString()), Map.of(), e.work.resolve("logs/conversion-untar.log"));
             row.baseline.add(PipelineRuns.timed(List.of("bash", "-c", "find " + raw + " -name '*.mp3' -print0 | xargs -0 -P " + cores
                     + " -I{} ffmpeg -nostdin -hide_banner -loglevel error -y -i {} -vn -map_metadata -1 -ac 1 -ar 16000"
-                    + " -c:a libopus -b:a 32k -application voip -f ogg {}.opus"), Map.of()));
+                    + " -c:a libopus -b:a 32k -application voip -f ogg {}.opus"), Map.of(), e.work.resolve("logs/conversion-raw.log")));
         }
         row.extra.put("includes", "S3 download, extraction, SHA-256, hand-off");
         return row;

@@ -13,8 +13,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * The load test: many batches of 1-second clips through 1 transfer, 2 unpack and 2 GPU worker processes
@@ -51,7 +49,7 @@ final class LoadBench {
         env.put("TRANSCRIBER", "pocketsphinx");
         env.put("UNPACK_CONVERT_THREADS", "1");
         List<WorkerProcess> processes = new ArrayList<>();
-        long redisBefore = redisCommands(e);
+        long redisBefore = e.redisCommandsSoFar();
         long dbBefore = transactions(e);
         try {
             for (String program : List.of("unpack-worker", "unpack-worker", "gpu-worker", "gpu-worker", "transfer-worker")) {
@@ -76,7 +74,7 @@ final class LoadBench {
                 p.terminate(120);
             }
         }
-        long redisCommands = redisCommands(e) - redisBefore;
+        long redisCommands = e.redisCommandsSoFar() - redisBefore;
         long dbTransactions = transactions(e) - dbBefore - ownPolls - 1;
         StringBuilder out = new StringBuilder("| stage | jobs | jobs/s | p50 latency (s) | p99 latency (s) |\n|---|---|---|---|---|\n");
         out.append(stage(e, "transfer (archive listed → unpack job enqueued)",
@@ -126,16 +124,6 @@ final class LoadBench {
         } catch (Exception ex) {
             return -1;
         }
-    }
-
-    private static long redisCommands(BenchEnv e) {
-        String stats = new String((byte[]) e.redis.sendCommand(redis.clients.jedis.Protocol.Command.INFO, "commandstats"));
-        long total = 0;
-        Matcher m = Pattern.compile("calls=(\\d+)").matcher(stats);
-        while (m.find()) {
-            total += Long.parseLong(m.group(1));
-        }
-        return total;
     }
 
     private static long transactions(BenchEnv e) throws Exception {

@@ -48,13 +48,15 @@ final class PipelineRuns {
         }
     }
 
-    /** Runs a command; returns its wall time in seconds. */
-    static double timed(List<String> command, Map<String, String> env) throws IOException, InterruptedException {
+    /** Runs a command; returns its wall time in seconds. Its output is kept in {@code log}. */
+    static double timed(List<String> command, Map<String, String> env, Path log) throws IOException, InterruptedException {
         ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
         pb.environment().putAll(env);
         long start = System.nanoTime();
         Process p = pb.start();
         String out = new String(p.getInputStream().readAllBytes());
+        java.nio.file.Files.createDirectories(log.getParent());
+        java.nio.file.Files.writeString(log, out);
         if (!p.waitFor(30, TimeUnit.MINUTES) || p.exitValue() != 0) {
             throw new IOException(String.join(" ", command) + " failed: " + out);
         }

@@ -29,9 +29,9 @@ final class QueueBench {
             double commandsPerJob = 0;
             for (int rep = 0; rep < reps; rep++) {
                 e.reset();
-                long before = commands(e);
+                long before = e.redisCommandsSoFar();
                 row.pipeline.add(pipeline(e, jobs, consumers));
-                commandsPerJob = (commands(e) - before) / (double) jobs;
+                commandsPerJob = (e.redisCommandsSoFar() - before) / (double) jobs;
                 row.baseline.add(redisBenchmark(e, consumers));
             }
             row.extra.put("Redis commands per job", String.format(Locale.ROOT, "%.1f", commandsPerJob));
@@ -73,16 +73,6 @@ final class QueueBench {
             t.join();
         }
         return jobs / ((System.nanoTime() - start) / 1e9);
-    }
-
-    private static long commands(BenchEnv e) {
-        String stats = new String((byte[]) e.redis.sendCommand(redis.clients.jedis.Protocol.Command.INFO, "commandstats"));
-        long total = 0;
-        Matcher m = Pattern.compile("calls=(\\d+)").matcher(stats);
-        while (m.find()) {
-            total += Long.parseLong(m.group(1));
-        }
-        return total;
     }
 
     private static double redisBenchmark(BenchEnv e, int clients) throws Exception {

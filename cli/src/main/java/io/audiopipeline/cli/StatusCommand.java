@@ -45,6 +45,11 @@ final class StatusCommand implements Callable<Integer> {
                 QueueStats s = inspector.stats(keys);
                 queues.addObject().put("queue", name).put("waiting", s.waiting()).put("in_flight", s.inFlight())
                         .put("delayed", s.delayed()).put("dead", s.dead());
+                for (String beat : inspector.liveProducers(keys)) {
+                    JsonNode node = mapper.readTree(beat);
+                    ((ObjectNode) node).put("feeds", name);
+                    workers.add(node);
+                }
                 for (String beat : inspector.liveWorkers(keys)) {
                     JsonNode node = mapper.readTree(beat);
                     ((ObjectNode) node).put("queue", name);

@@ -1,8 +1,7 @@
 package io.audiopipeline.reliability;
 
-import java.io.IOException;
+import io.audiopipeline.common.testing.TcpPorts;
 import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -32,15 +31,7 @@ final class ManagedRedis implements AutoCloseable {
         process = new ProcessBuilder(List.of("redis-server", "--port", Integer.toString(port), "--bind", "127.0.0.1",
                 "--appendonly", "yes", "--appendfsync", "always", "--save", "", "--dir", dir.toString(), "--daemonize", "no"))
                 .redirectErrorStream(true).redirectOutput(dir.resolve("redis.log").toFile()).start();
-        long deadline = System.currentTimeMillis() + 10_000;
-        while (System.currentTimeMillis() < deadline) {
-            try (Socket s = new Socket("127.0.0.1", port)) {
-                return;
-            } catch (IOException notYet) {
-                Thread.sleep(50);
-            }
-        }
-        throw new IllegalStateException("redis-server did not start on port " + port);
+        TcpPorts.awaitListening(port, "redis-server");
     }
 
     /** kill -9, as when the server's VM dies; the AOF keeps every acknowledged write. */

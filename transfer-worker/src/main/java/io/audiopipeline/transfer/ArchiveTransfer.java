@@ -8,7 +8,6 @@ import io.audiopipeline.common.storage.IntegrityException;
 import io.audiopipeline.common.storage.ProgressLog;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,6 +15,7 @@ import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.sql.SQLException;
 import java.time.Clock;
+import java.util.Optional;
 import java.util.HexFormat;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -101,29 +101,28 @@ final class ArchiveTransfer {
     private String download(SourceFile file, Path staged) throws IOException {
         Files.createDirectories(config.stagingDir());
         Path part = staged.resolveSibling(staged.getFileName() + ".part");
-        MessageDigest sha = Checksums.sha256Digest();
-        long size = 0;
         ProgressLog progress = new ProgressLog(log, "download of " + file.name(), clock);
-        try (InputStream in = source.open(file); OutputStream out = Files.newOutputStream(part)) {
-            byte[] buffer = new byte[1 << 20];
-            int n;
-            while ((n = in.read(buffer)) > 0) {
-                sha.update(buffer, 0, n);
-                out.write(buffer, 0, n);
-                size += n;
-                progress.update(size, file.sizeBytes());
+        StagingCopy.Staged copy;
+        try {
+            Optional<Path> local = source.localPath(file);
+            if (local.isPresent()) {
+                copy = StagingCopy.fromFile(local.get(), part, file.sizeBytes(), progress);
+            } else {
+                try (InputStream in = source.open(file)) {
+                    copy = StagingCopy.fromStream(in, part, file.sizeBytes(), progress);
+                }
             }
         } catch (IOException e) {
             Files.deleteIfExists(part);
             throw new IOException("download of " + file.name() + " from " + source.describe() + " failed: " + e.getMessage(), e);
         }
-        if (size != file.sizeBytes()) {
+        if (copy.sizeBytes() != file.sizeBytes()) {
             Files.deleteIfExists(part);
-            throw new IntegrityException("download of " + file.name() + " got " + size + " bytes, the source listed " + file.sizeBytes());
+            throw new IntegrityException("download of " + file.name() + " got " + copy.sizeBytes() + " bytes, the source listed " + file.sizeBytes());
         }
         Files.move(part, staged, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        metrics.downloaded(size);
-        return HexFormat.of().formatHex(sha.digest());
+        metrics.downloaded(copy.sizeBytes());
+        return copy.sha256();
     }
 
     private static boolean intact(Path staged, SourceFile file, String sha256) throws IOException {

@@ -2,7 +2,9 @@ package io.audiopipeline.transfer;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 
 /** Where archives arrive: a local (or mounted) inbox directory, or a directory on an SFTP server. */
 public interface ExportSource extends AutoCloseable {
@@ -15,6 +17,11 @@ public interface ExportSource extends AutoCloseable {
     boolean exists(String name) throws IOException;
 
     InputStream open(SourceFile file) throws IOException;
+
+    /** The file's path when it can be read as a local file (then it is copied by the kernel), else empty. */
+    default Optional<Path> localPath(SourceFile file) {
+        return Optional.empty();
+    }
 
     void delete(SourceFile file) throws IOException;
 

@@ -10,6 +10,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /** A {@code file:///path} inbox. */
 final class LocalDirectorySource implements ExportSource {
@@ -46,6 +47,11 @@ final class LocalDirectorySource implements ExportSource {
     @Override
     public InputStream open(SourceFile file) throws IOException {
         return Files.newInputStream(Path.of(file.path()));
+    }
+
+    @Override
+    public Optional<Path> localPath(SourceFile file) {
+        return Optional.of(Path.of(file.path()));
     }
 
     @Override

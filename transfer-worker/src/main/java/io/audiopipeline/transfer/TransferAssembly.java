@@ -9,6 +9,7 @@ import io.audiopipeline.common.job.JobCodec;
 import io.audiopipeline.common.queue.Backoff;
 import io.audiopipeline.common.queue.JobPublisher;
 import io.audiopipeline.common.storage.ObjectStore;
+import io.audiopipeline.common.worker.WorkerStatus;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.time.Clock;
 import java.util.Random;
@@ -20,13 +21,13 @@ final class TransferAssembly {
     }
 
     static TransferPoller poller(TransferConfig config, RuntimeConfig runtime, String workerId, UnifiedJedis redis, Database db,
-                                 ObjectStore store, ExportSource source, PrometheusRegistry registry, Clock clock) {
+                                 ObjectStore store, ExportSource source, WorkerStatus status, PrometheusRegistry registry, Clock clock) {
         TransferMetrics metrics = new TransferMetrics(registry);
         ArchivePublisher publisher = new ArchivePublisher(store, new BatchRepository(db), new EventLog(db, workerId),
                 new JobPublisher(redis, runtime.batchKeyTtl()), new JobCodec(), clock);
         ArchiveTransfer transfer = new ArchiveTransfer(source, new TransferLedger(db), publisher, config, metrics, clock);
         return new TransferPoller(source, new ReadinessFilter(config.matcher(), config.requireMarker()),
-                new ArchiveClaim(redis, workerId, config.claimTtl()), transfer, metrics,
+                new ArchiveClaim(redis, workerId, config.claimTtl()), transfer, status, metrics,
                 new Backoff(runtime.retryBaseDelay(), runtime.retryMaxDelay(), new Random()), clock);
     }
 }

@@ -1,6 +1,7 @@
 package io.audiopipeline.transfer;
 
 import io.audiopipeline.common.queue.Backoff;
+import io.audiopipeline.common.worker.WorkerStatus;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -26,6 +27,7 @@ final class TransferPoller {
     private final ReadinessFilter filter;
     private final ArchiveClaim claim;
     private final ArchiveTransfer transfer;
+    private final WorkerStatus status;
     private final TransferMetrics metrics;
     private final Backoff backoff;
     private final Clock clock;
@@ -40,12 +42,13 @@ final class TransferPoller {
     private Set<SourceFile> known = new HashSet<>();
     private final Map<String, Instant> notBefore = new HashMap<>();
 
-    TransferPoller(ExportSource source, ReadinessFilter filter, ArchiveClaim claim, ArchiveTransfer transfer,
+    TransferPoller(ExportSource source, ReadinessFilter filter, ArchiveClaim claim, ArchiveTransfer transfer, WorkerStatus status,
                    TransferMetrics metrics, Backoff backoff, Clock clock) {
         this.source = source;
         this.filter = filter;
         this.claim = claim;
         this.transfer = transfer;
+        this.status = status;
         this.metrics = metrics;
         this.backoff = backoff;
         this.clock = clock;
@@ -132,6 +135,7 @@ final class TransferPoller {
                 log.warn("cannot claim {} ({}); it stays for the next poll", file.name(), e.toString());
                 continue;
             }
+            status.begin(file.name());
             try {
                 if (transfer.transfer(file) != null) {
                     metrics.archive("transferred");
@@ -150,6 +154,7 @@ final class TransferPoller {
                 log.warn("transfer of {} failed (attempt {}), retrying in {}s; nothing was enqueued for it: {}",
                         file.name(), attempt, delay.toSeconds(), e.toString());
             } finally {
+                status.end(file.name());
                 try {
                     claim.release(identity);
                 } catch (Exception e) {

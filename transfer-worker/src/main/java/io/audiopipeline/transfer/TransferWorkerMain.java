@@ -9,7 +9,12 @@ import io.audiopipeline.common.config.RedisConfig;
 import io.audiopipeline.common.config.RuntimeConfig;
 import io.audiopipeline.common.config.S3Config;
 import io.audiopipeline.common.http.HealthServer;
+import io.audiopipeline.common.job.JobCodec;
+import io.audiopipeline.common.queue.ProducerHeartbeat;
+import io.audiopipeline.common.queue.QueueKeys;
 import io.audiopipeline.common.worker.Worker;
+import io.audiopipeline.common.worker.WorkerStatus;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -57,8 +62,9 @@ public final class TransferWorkerMain {
         try (Infrastructure infra = Infrastructure.open(redisConfig, dbConfig, s3Config, 4, "transfer-worker");
              ExportSource source = openSource(config)) {
             PrometheusRegistry registry = new PrometheusRegistry();
+            WorkerStatus status = new WorkerStatus(workerId, runtime.nodeName(), "transfer", clock);
             TransferPoller poller = TransferAssembly.poller(config, runtime, workerId, infra.redis(), infra.database(), infra.store(),
-                    source, registry, clock);
+                    source, status, registry, clock);
             if (shutdown != null) {
                 shutdown.install("transfer-worker", () -> {
                     log.info("stopping: finishing the current archive (grace period {}s)", runtime.gracePeriod().toSeconds());
@@ -70,12 +76,19 @@ public final class TransferWorkerMain {
                     }
                 });
             }
+            ObjectMapper json = new JobCodec().mapper();
             if (once) {
-                int failed = poller.runOnce(Duration.ofMillis(Math.min(2_000, config.pollInterval().toMillis())));
+                int failed;
+                try (ProducerHeartbeat beat = new ProducerHeartbeat(infra.redis(), QueueKeys.unpack(), workerId, runtime.visibilityTimeout(),
+                        () -> status.toJson(json))) {
+                    failed = poller.runOnce(Duration.ofMillis(Math.min(2_000, config.pollInterval().toMillis())));
+                }
                 log.info("--once finished: {} archive(s) failed", failed);
                 return failed == 0 ? 0 : 1;
             }
-            try (HealthServer http = new HealthServer(runtime.httpPort(), registry, () -> true, infra.readinessChecks())) {
+            try (ProducerHeartbeat beat = new ProducerHeartbeat(infra.redis(), QueueKeys.unpack(), workerId, runtime.visibilityTimeout(),
+                    () -> status.toJson(json));
+                 HealthServer http = new HealthServer(runtime.httpPort(), registry, () -> true, infra.readinessChecks())) {
                 log.info("transfer worker {} watching {} every {}s (pattern {}), health on :{}", workerId, source.describe(),
                         config.pollInterval().toSeconds(), config.pattern(), http.port());
                 poller.runForever(config.pollInterval());

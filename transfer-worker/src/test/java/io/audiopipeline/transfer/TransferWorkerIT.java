@@ -1,6 +1,7 @@
 package io.audiopipeline.transfer;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
@@ -23,6 +24,10 @@ import io.audiopipeline.common.storage.StoredObject;
 import io.audiopipeline.common.testing.RandomFiles;
 import io.audiopipeline.common.testing.S3ProxyServer;
 import io.audiopipeline.common.testing.ServerFixture;
+import io.audiopipeline.common.testing.WorkerProcess;
+import io.audiopipeline.common.queue.QueueInspector;
+import io.audiopipeline.common.queue.QueueKeys;
+import io.audiopipeline.common.worker.WorkerStatus;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -195,7 +200,7 @@ class TransferWorkerIT {
              Database database = new Database(DatabaseConfig.from(e), "t");
              ExportSource source = TransferWorkerMain.openSource(config)) {
             TransferPoller poller = TransferAssembly.poller(config, RuntimeConfig.from(e, 0, 1), "t", redis, database, liveStore, source,
-                    new PrometheusRegistry(), Clock.systemUTC());
+                    new WorkerStatus("t", "transfer-test", "transfer", Clock.systemUTC()), new PrometheusRegistry(), Clock.systemUTC());
             s3.stop();
             try {
                 return poller.runOnce(Duration.ofMillis(500));
@@ -203,6 +208,25 @@ class TransferWorkerIT {
                 s3.start();
             }
         }
+    }
+
+    @Test
+    void aRunningTransferWorkerIsListedAsFeedingTheUnpackQueueAndLeavesWhenStopped() throws Exception {
+        Map<String, String> env = env(inbox.toUri().toString());
+        env.put("HTTP_PORT", "0");
+        QueueInspector inspector = new QueueInspector(redis, json);
+        try (WorkerProcess worker = WorkerProcess.start("transfer-worker", env, tmp.resolve("logs"))) {
+            await().atMost(Duration.ofMinutes(1)).until(() -> !inspector.liveProducers(QueueKeys.unpack()).isEmpty());
+            JsonNode beat = json.readTree(inspector.liveProducers(QueueKeys.unpack()).get(0));
+            assertThat(beat.get("kind").asText()).isEqualTo("transfer");
+            assertThat(beat.get("node").asText()).isEqualTo("transfer-test");
+            assertThat(beat.get("pid").asLong()).isEqualTo(worker.pid());
+            assertThat(inspector.liveWorkers(QueueKeys.unpack())).as("it feeds the queue, it does not consume it").isEmpty();
+
+            assertThat(worker.terminate(60)).isZero();
+        }
+        assertThat(inspector.liveProducers(QueueKeys.unpack())).isEmpty();
+        assertThat(redis.smembers(QueueKeys.unpack().producers())).isEmpty();
     }
 
     @Test

@@ -17,6 +17,11 @@ public record RedisConfig(URI url, List<String> clusterNodes) {
                 throw new ConfigException("REDIS_CLUSTER_NODES", "must be host:port[,host:port...], got '" + node + "'");
             }
         }
+        String path = url.getPath() == null ? "" : url.getPath();
+        if (!cluster.isEmpty() && !path.isEmpty() && !path.equals("/") && !path.equals("/0")) {
+            throw new ConfigException("REDIS_URL", "a Redis Cluster has only database 0, got '" + path.substring(1)
+                    + "' (REDIS_CLUSTER_NODES is set); drop it from the URL, which then gives only the credentials");
+        }
         return new RedisConfig(url, cluster);
     }
 

@@ -4,6 +4,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.function.UnaryOperator;
+import redis.clients.jedis.JedisCluster;
+import redis.clients.jedis.ScanIteration;
 import redis.clients.jedis.UnifiedJedis;
 import redis.clients.jedis.params.ScanParams;
 
@@ -33,9 +36,18 @@ public final class QueueInspector {
 
     /** Heartbeat documents of the live workers of a queue (JSON written by each worker). */
     public List<String> liveWorkers(QueueKeys keys) {
+        return liveBeats(keys.workers(), keys::heartbeat);
+    }
+
+    /** Heartbeat documents of the live workers that feed a queue (transfer workers for {@code unpack}). */
+    public List<String> liveProducers(QueueKeys keys) {
+        return liveBeats(keys.producers(), keys::producerHeartbeat);
+    }
+
+    private List<String> liveBeats(String members, UnaryOperator<String> heartbeatKey) {
         List<String> beats = new ArrayList<>();
-        for (String worker : redis.smembers(keys.workers())) {
-            String beat = redis.get(keys.heartbeat(worker));
+        for (String member : redis.smembers(members)) {
+            String beat = redis.get(heartbeatKey.apply(member));
             if (beat != null) {
                 beats.add(beat);
             }
@@ -65,6 +77,14 @@ public final class QueueInspector {
 
     private List<String> scan(String pattern) {
         List<String> found = new ArrayList<>();
+        if (redis instanceof JedisCluster cluster) {
+            // a cluster's keys are spread over its nodes: scan every master
+            ScanIteration nodes = cluster.scanIteration(500, pattern);
+            while (!nodes.isIterationCompleted()) {
+                found.addAll(nodes.nextBatch().getResult());
+            }
+            return found;
+        }
         String cursor = ScanParams.SCAN_POINTER_START;
         ScanParams params = new ScanParams().match(pattern).count(500);
         do {

@@ -51,4 +51,13 @@ public record QueueKeys(String name) {
     public String heartbeat(String workerId) {
         return tagged() + ":heartbeat:" + workerId;
     }
+
+    /** The workers that feed this queue (transfer workers feed {@code unpack}); not consumers. */
+    public String producers() {
+        return tagged() + ":producers";
+    }
+
+    public String producerHeartbeat(String producerId) {
+        return tagged() + ":producer:" + producerId;
+    }
 }

@@ -2,6 +2,7 @@ package io.audiopipeline.common.storage;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -9,9 +10,10 @@ import java.security.NoSuchAlgorithmException;
 import java.util.Base64;
 import java.util.HexFormat;
 
-/** SHA-256 (and MD5, for S3's Content-MD5) of a file, computed in one streaming pass. */
+/** SHA-256 (and MD5, for S3's Content-MD5) of a file, computed in one streaming pass; and copying while hashing. */
 public record Checksums(long sizeBytes, String sha256, String md5Base64) {
     private static final int BUFFER = 1 << 16;
+    private static final int COPY_BUFFER = 1 << 20;
 
     public static Checksums of(Path file) throws IOException {
         MessageDigest sha = sha256Digest();
@@ -30,7 +32,26 @@ public record Checksums(long sizeBytes, String sha256, String md5Base64) {
     }
 
     public static String sha256(Path file) throws IOException {
-        return of(file).sha256();
+        MessageDigest sha = sha256Digest();
+        try (InputStream in = Files.newInputStream(file)) {
+            copyHashing(in, OutputStream.nullOutputStream(), sha, TransferProgress.NONE, -1);
+        }
+        return HexFormat.of().formatHex(sha.digest());
+    }
+
+    /** Copies {@code in} to {@code out}, feeding every byte to {@code sha} on the way; returns the number of bytes. */
+    public static long copyHashing(InputStream in, OutputStream out, MessageDigest sha, TransferProgress progress, long totalBytes)
+            throws IOException {
+        byte[] buffer = new byte[COPY_BUFFER];
+        long size = 0;
+        int n;
+        while ((n = in.read(buffer)) > 0) {
+            sha.update(buffer, 0, n);
+            out.write(buffer, 0, n);
+            size += n;
+            progress.update(size, totalBytes);
+        }
+        return size;
     }
 
     public static MessageDigest sha256Digest() {

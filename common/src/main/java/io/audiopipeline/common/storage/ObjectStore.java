@@ -45,7 +45,6 @@ import software.amazon.awssdk.transfer.s3.progress.TransferListener;
  */
 public final class ObjectStore implements AutoCloseable {
     public static final String SHA256_METADATA = "sha256";
-    private static final int BUFFER = 1 << 20;
 
     private final S3Config config;
     private final S3Client s3;
@@ -175,20 +174,13 @@ public final class ObjectStore implements AutoCloseable {
             throws IOException {
         Path part = target.resolveSibling(target.getFileName() + ".part");
         MessageDigest sha = Checksums.sha256Digest();
-        long size = 0;
+        long size;
         GetObjectResponse response;
         try (ResponseInputStream<GetObjectResponse> in = s3.getObject(b -> b.bucket(config.bucket()).key(key));
              OutputStream out = Files.newOutputStream(part)) {
             response = in.response();
             long total = response.contentLength() == null ? -1 : response.contentLength();
-            byte[] buffer = new byte[BUFFER];
-            int n;
-            while ((n = in.read(buffer)) > 0) {
-                sha.update(buffer, 0, n);
-                out.write(buffer, 0, n);
-                size += n;
-                progress.update(size, total);
-            }
+            size = Checksums.copyHashing(in, out, sha, progress, total);
         } catch (NoSuchKeyException e) {
             Files.deleteIfExists(part);
             throw new MissingObjectException(config.bucket(), key);

@@ -8,8 +8,8 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
-/** What this worker is doing, published in its heartbeat for `pipeline status`. */
-final class WorkerStatus {
+/** What a worker is doing (its jobs, or the archive it transfers), published in its heartbeat for `pipeline status`. */
+public final class WorkerStatus {
     private final String workerId;
     private final String node;
     private final String kind;
@@ -17,7 +17,7 @@ final class WorkerStatus {
     private final Clock clock;
     private final List<String> current = new ArrayList<>();
 
-    WorkerStatus(String workerId, String node, String kind, Clock clock) {
+    public WorkerStatus(String workerId, String node, String kind, Clock clock) {
         this.workerId = workerId;
         this.node = node;
         this.kind = kind;
@@ -25,15 +25,15 @@ final class WorkerStatus {
         this.startedAt = clock.instant();
     }
 
-    synchronized void begin(String payload) {
+    public synchronized void begin(String payload) {
         current.add(payload.length() > 300 ? payload.substring(0, 300) + "..." : payload);
     }
 
-    synchronized void end(String payload) {
+    public synchronized void end(String payload) {
         current.remove(payload.length() > 300 ? payload.substring(0, 300) + "..." : payload);
     }
 
-    synchronized String toJson(ObjectMapper json) {
+    public synchronized String toJson(ObjectMapper json) {
         ObjectNode beat = json.createObjectNode();
         beat.put("worker", workerId);
         beat.put("node", node);

@@ -43,6 +43,9 @@ class EnvTest {
                 .hasMessageStartingWith("MAX_ATTEMPTS: must be between 1 and 100");
         assertThatThrownBy(() -> RedisConfig.from(new Env(Map.of("REDIS_URL", "http://x"))))
                 .hasMessageStartingWith("REDIS_URL: must be a URL with scheme");
+        assertThatThrownBy(() -> RedisConfig.from(new Env(Map.of("REDIS_URL", "redis://10.0.0.1:7000/9",
+                "REDIS_CLUSTER_NODES", "10.0.0.1:7000,10.0.0.2:7000"))))
+                .hasMessageStartingWith("REDIS_URL: a Redis Cluster has only database 0");
         assertThatThrownBy(() -> S3Config.from(new Env(Map.of("S3_ACCESS_KEY", "a"))))
                 .hasMessage("S3_SECRET_KEY: is required when S3_ACCESS_KEY is set");
         assertThatThrownBy(() -> DatabaseConfig.from(new Env(Map.of("DATABASE_URL", "postgres://x"))))

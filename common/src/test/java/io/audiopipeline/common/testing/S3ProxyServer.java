@@ -1,5 +1,6 @@
 package io.audiopipeline.common.testing;
 
+import io.audiopipeline.common.batch.BatchCompletion;
 import io.audiopipeline.common.config.Env;
 import io.audiopipeline.common.config.S3Config;
 import java.net.URI;
@@ -76,8 +77,10 @@ public final class S3ProxyServer implements AutoCloseable {
         return S3Config.from(new Env(env(bucket)));
     }
 
+    /** Stops the server and deletes everything it stored. */
     @Override
     public void close() throws Exception {
         stop();
+        BatchCompletion.removeTree(baseDir);
     }
 }
