@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.audiopipeline.common.batch.BatchCounts;
 import io.audiopipeline.common.batch.BatchTracker;
+import io.audiopipeline.common.config.DatabaseConfig;
 import io.audiopipeline.common.config.Env;
 import io.audiopipeline.common.config.RedisConfig;
 import io.audiopipeline.common.db.AudioFileRecord;
@@ -31,6 +32,7 @@ import io.audiopipeline.common.testing.TestServers;
 import io.audiopipeline.common.testing.WorkerProcess;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -47,15 +49,15 @@ import redis.clients.jedis.UnifiedJedis;
 
 /**
  * Batches of spoken audio through 1 transfer, 2 unpack and 2 GPU worker processes on one node while a
- * driver, on a fixed seed, kills workers (-9), kills bridges, stops S3, restarts Redis (AOF) and sends
- * SIGTERM; then every guarantee of DESIGN.md is checked and reported.
+ * driver, on a fixed seed, kills workers (-9), kills bridges, stops S3, restarts Redis (AOF), crashes
+ * PostgreSQL and sends SIGTERM; then every guarantee of DESIGN.md is checked and reported.
  */
 class ChaosIT {
     private static final String BUCKET = "chaos";
     private static final String NODE = "chaos-node";
     private static final String[] WORDS = {"zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"};
 
-    enum Fault { KILL_WORKER, KILL_BRIDGE, S3_OUTAGE, REDIS_RESTART, SIGTERM_WORKER }
+    enum Fault { KILL_WORKER, KILL_BRIDGE, S3_OUTAGE, REDIS_RESTART, DATABASE_CRASH, SIGTERM_WORKER }
 
     @TempDir
     Path tmp;
@@ -75,12 +77,20 @@ class ChaosIT {
         Map<String, Path> archives = makeArchives(Files.createDirectories(tmp.resolve("audio")), Files.createDirectories(tmp.resolve("archives")));
         Random random = new Random(seed);
 
+        Path logs = Files.createDirectories(WorkerProcess.projectRoot().resolve("reliability/target/chaos-logs"));
         try (ManagedRedis redisServer = new ManagedRedis(Files.createDirectories(tmp.resolve("redis")));
+             ManagedPostgres postgres = ManagedPostgres.create(logs.resolve("postgres.log")).orElse(null);
              S3ProxyServer s3 = new S3ProxyServer();
-             ObjectStore store = new ObjectStore(s3.config(BUCKET));
-             Database db = TestServers.freshDatabase()) {
+             ObjectStore store = new ObjectStore(s3.config(BUCKET))) {
             store.createBucketIfMissing();
             Map<String, String> env = new HashMap<>(TestServers.env());
+            if (postgres != null) {
+                env.put("DATABASE_URL", postgres.jdbcUrl());
+                env.put("DATABASE_USER", "postgres");
+                env.remove("DATABASE_PASSWORD");
+            } else {
+                log("no PostgreSQL server binaries here: the database is the test server, and it is not crashed");
+            }
             env.putAll(s3.env(BUCKET));
             env.put("REDIS_URL", redisServer.url());
             env.put("NODE_NAME", NODE);
@@ -102,7 +112,8 @@ class ChaosIT {
             env.put("DATABASE_POOL_SIZE", "4");
             env.put("JAVA_OPTS", "-Xmx200m -XX:TieredStopAtLevel=1");
             try (UnifiedJedis redis = RedisConnector.connect(RedisConfig.from(new Env(Map.of("REDIS_URL", redisServer.url()))), 4);
-                 Topology node = new Topology(env, WorkerProcess.projectRoot().resolve("reliability/target/chaos-logs"))) {
+                 Database db = openDatabase(postgres, env);
+                 Topology node = new Topology(env, logs)) {
                 node.start("transfer-worker", 1);
                 node.start("unpack-worker", 2);
                 node.start("gpu-worker", 2);
@@ -117,7 +128,7 @@ class ChaosIT {
                 while (!done.get() && Instant.now().isBefore(deadline)) {
                     sleepUntilNextFault(random, db, archives.size(), done);
                     if (!done.get()) {
-                        inject(random, node, redisServer, s3);
+                        inject(random, node, redisServer, postgres, s3);
                     }
                 }
                 waitForAll(db, archives.size(), deadline);
@@ -134,6 +145,16 @@ class ChaosIT {
                 assertThat(report.failures()).as(report.render(injected, archives.size(), batches * files + 1, seconds)).isEmpty();
             }
         }
+    }
+
+    /** The test's own pool on the database the workers use, with the schema applied and no rows. */
+    private static Database openDatabase(ManagedPostgres postgres, Map<String, String> env) throws Exception {
+        if (postgres == null) {
+            return TestServers.freshDatabase();
+        }
+        Database db = new Database(DatabaseConfig.from(new Env(env)), "chaos-checker");
+        db.applySchema();
+        return db;
     }
 
     private Map<String, Path> makeArchives(Path audio, Path out) throws Exception {
@@ -183,8 +204,12 @@ class ChaosIT {
         }
     }
 
-    private void inject(Random random, Topology node, ManagedRedis redis, S3ProxyServer s3) throws Exception {
-        Fault fault = Fault.values()[random.nextInt(Fault.values().length)];
+    private void inject(Random random, Topology node, ManagedRedis redis, ManagedPostgres postgres, S3ProxyServer s3) throws Exception {
+        List<Fault> possible = new ArrayList<>(List.of(Fault.values()));
+        if (postgres == null) {
+            possible.remove(Fault.DATABASE_CRASH);
+        }
+        Fault fault = possible.get(random.nextInt(possible.size()));
         injected.merge(fault, 1, Integer::sum);
         switch (fault) {
             case KILL_WORKER -> {
@@ -217,6 +242,12 @@ class ChaosIT {
                 Thread.sleep(4_000);
                 s3.start();
             }
+            case DATABASE_CRASH -> {
+                log("PostgreSQL crashed (every backend killed, no checkpoint), down for 3s, then crash recovery");
+                postgres.crash();
+                Thread.sleep(3_000);
+                postgres.start();
+            }
             case REDIS_RESTART -> {
                 log("Redis killed and restarted from its AOF");
                 redis.kill();
@@ -232,14 +263,20 @@ class ChaosIT {
         }
     }
 
+    /** Completed batches so far; -1 when the database does not answer (a connection that died with a crash). */
     private static long completedBatches(Database db) throws Exception {
-        return db.withConnection(c -> {
-            try (var s = c.createStatement(); var rs = s.executeQuery(
-                    "SELECT count(*) FROM batches WHERE status = 'completed' AND original_filename LIKE 'chaos-%'")) {
-                rs.next();
-                return rs.getLong(1);
-            }
-        });
+        try {
+            return db.withConnection(c -> {
+                try (var s = c.createStatement(); var rs = s.executeQuery(
+                        "SELECT count(*) FROM batches WHERE status = 'completed' AND original_filename LIKE 'chaos-%'")) {
+                    rs.next();
+                    return rs.getLong(1);
+                }
+            });
+        } catch (SQLException e) {
+            log("progress query failed: " + e.getMessage());
+            return -1;
+        }
     }
 
     private void checkInvariants(Report report, Database db, ObjectStore store, UnifiedJedis redis, Path scratch, Path staging,
