@@ -2,6 +2,7 @@ package io.audiopipeline.gpu;
 
 import io.audiopipeline.common.batch.ArchiveRetention;
 import io.audiopipeline.common.batch.BatchCompletion;
+import io.audiopipeline.common.batch.BatchGauges;
 import io.audiopipeline.common.batch.BatchTracker;
 import io.audiopipeline.common.config.RuntimeConfig;
 import io.audiopipeline.common.db.AudioFileRepository;
@@ -35,8 +36,10 @@ final class GpuAssembly {
         String workerId = Worker.workerId(runtime.nodeName(), "gpu");
         BatchTracker tracker = new BatchTracker(redis);
         EventLog events = new EventLog(db, workerId);
-        BatchCompletion completion = new BatchCompletion(tracker, new BatchRepository(db), events, store, config.scratchRoot(), retention,
+        BatchRepository batches = new BatchRepository(db);
+        BatchCompletion completion = new BatchCompletion(tracker, batches, events, store, config.scratchRoot(), retention,
                 runtime.batchKeyTtl());
+        BatchGauges.register(registry, batches);
         TranscribeHandler handler = new TranscribeHandler(new ScratchPaths(config.scratchRoot()), bridges, config, new AudioFileRepository(db),
                 new TranscriptRepository(db), events, store, tracker, completion, metrics);
         RuntimeConfig slots = new RuntimeConfig(runtime.nodeName(), runtime.httpPort(), bridges.size() + 1, runtime.maxAttempts(),

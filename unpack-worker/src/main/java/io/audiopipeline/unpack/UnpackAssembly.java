@@ -2,6 +2,7 @@ package io.audiopipeline.unpack;
 
 import io.audiopipeline.common.batch.ArchiveRetention;
 import io.audiopipeline.common.batch.BatchCompletion;
+import io.audiopipeline.common.batch.BatchGauges;
 import io.audiopipeline.common.batch.BatchTracker;
 import io.audiopipeline.common.config.RuntimeConfig;
 import io.audiopipeline.common.db.AudioFileRepository;
@@ -33,6 +34,7 @@ final class UnpackAssembly {
         String workerId = Worker.workerId(runtime.nodeName(), "unpack");
         BatchTracker tracker = new BatchTracker(redis);
         BatchRepository batches = new BatchRepository(db);
+        BatchGauges.register(registry, batches);
         EventLog events = new EventLog(db, workerId);
         BatchCompletion completion = new BatchCompletion(tracker, batches, events, store, config.scratchRoot(), retention, runtime.batchKeyTtl());
         FfmpegConverter ffmpeg = new FfmpegConverter(config.ffmpeg(), config.opusBitrate(), config.convertTimeout(),

@@ -93,6 +93,26 @@ public final class BatchRepository {
         return query("SELECT " + COLUMNS + " FROM batches WHERE status <> 'completed' ORDER BY created_at");
     }
 
+    /**
+     * Batches not completed, per status: how many, and the longest any of them has gone without progress
+     * (no write to the batch or to one of its files), in seconds.
+     */
+    public List<OpenBatches> openByStatus() throws SQLException {
+        return db.withConnection(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT status, count(*), "
+                    + "coalesce(extract(epoch FROM now() - min(last_progress_at)), 0) FROM ("
+                    + "SELECT b.status, greatest(b.updated_at, (SELECT max(f.updated_at) FROM audio_files f WHERE f.batch_id = b.batch_id)) "
+                    + "AS last_progress_at FROM batches b WHERE b.status <> 'completed') open GROUP BY status ORDER BY status");
+                 ResultSet rs = ps.executeQuery()) {
+                List<OpenBatches> rows = new ArrayList<>();
+                while (rs.next()) {
+                    rows.add(new OpenBatches(rs.getString(1), rs.getLong(2), Math.max(0, rs.getDouble(3))));
+                }
+                return rows;
+            }
+        });
+    }
+
     private void update(String sql, String... params) throws SQLException {
         db.withConnection(c -> {
             try (PreparedStatement ps = c.prepareStatement(sql)) {
