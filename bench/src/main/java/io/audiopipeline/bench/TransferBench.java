@@ -2,27 +2,28 @@ package io.audiopipeline.bench;
 
 import io.audiopipeline.common.batch.BatchCompletion;
 import io.audiopipeline.common.queue.QueueKeys;
-import io.audiopipeline.common.testing.S3ProxyServer;
 import io.audiopipeline.common.testing.WorkerProcess;
+import java.io.BufferedReader;
+import java.io.BufferedWriter;
+import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
-import software.amazon.awssdk.regions.Region;
-import software.amazon.awssdk.services.s3.S3AsyncClient;
-import software.amazon.awssdk.transfer.s3.S3TransferManager;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Row 2: a large archive through a running transfer worker (file:// → S3) vs one plain SDK multipart
- * upload. Both sides are measured warm: the worker is started once and takes one archive before the
- * timed ones, as a transfer worker in service does; the baseline uploads once before its timed runs too.
+ * upload ({@link PlainUploadClient}). Both sides run in a JVM of their own, beside the S3 server's, with
+ * the same JVM options, and both are measured warm: the worker is started once and takes one archive
+ * before the timed ones, as a transfer worker in service does; the upload client uploads once first too.
  * The pipeline time runs from the archive's {@code .done} marker appearing to its unpack job being on
  * the queue, so it includes finding the archive (the worker polls every 100 ms).
  */
@@ -45,19 +46,20 @@ final class TransferBench {
         env.put("TRANSFER_REQUIRE_MARKER", "true");
         env.put("TRANSFER_SOURCE_AFTER", "delete");
         env.put("NODE_NAME", "bench-transfer");
-        try (WorkerProcess worker = WorkerProcess.start("transfer-worker", env, e.work.resolve("logs"))) {
-            rawUpload(e, source, "raw/warm-up");
+        try (WorkerProcess worker = WorkerProcess.start("transfer-worker", env, e.work.resolve("logs"));
+             PlainUploads plain = new PlainUploads(e, source)) {
+            plain.upload("raw/warm-up");
             arrive(e, worker, source, inbox, "warm-up.tar.gz", 1);
-            long self = ProcessHandle.current().pid();
             for (int rep = 0; rep < reps; rep++) {
-                double workerCpu = CpuMeter.seconds(worker.pid());
-                double serverCpu = CpuMeter.seconds(self);
-                row.pipeline.add(arrive(e, worker, source, inbox, "big-" + rep + ".tar.gz", rep + 2));
-                workerCpus.add(CpuMeter.seconds(worker.pid()) - workerCpu);
-                pipelineServerCpus.add(CpuMeter.seconds(self) - serverCpu);
-                serverCpu = CpuMeter.seconds(self);
-                row.baseline.add(rawUpload(e, source, "raw/big-" + rep));
-                baselineCpus.add(CpuMeter.seconds(self) - serverCpu);
+                // alternate which side goes first: what one upload leaves the S3 server doing (writing
+                // back the object, collecting garbage) then falls on each side alike
+                if (rep % 2 == 0) {
+                    row.pipeline.add(pipelineRun(e, worker, source, inbox, rep, workerCpus, pipelineServerCpus));
+                    row.baseline.add(baselineRun(plain, rep, baselineCpus));
+                } else {
+                    row.baseline.add(baselineRun(plain, rep, baselineCpus));
+                    row.pipeline.add(pipelineRun(e, worker, source, inbox, rep, workerCpus, pipelineServerCpus));
+                }
             }
             worker.terminate(120);
         }
@@ -69,7 +71,27 @@ final class TransferBench {
         row.extra.put("raw MB/s", String.format(Locale.ROOT, "%.0f", bytes / Row.median(row.baseline) / 1048576));
         row.extra.put("pipeline work", "running worker: find the archive, claim, copy to staging + SHA-256, upload, HEAD verify, "
                 + "batch row, enqueue, delete source; one warm-up archive first on both sides");
+        row.extra.put("baseline work", "a plain SDK upload program in its own JVM (16 MB parts, 256 MB in flight); the sides take turns "
+                + "going first");
         return row;
+    }
+
+    private static double pipelineRun(BenchEnv e, WorkerProcess worker, Path source, Path inbox, int rep, List<Double> workerCpus,
+                                      List<Double> serverCpus) throws Exception {
+        double workerCpu = CpuMeter.seconds(worker.pid());
+        double serverCpu = CpuMeter.seconds(ProcessHandle.current().pid());
+        double seconds = arrive(e, worker, source, inbox, "big-" + rep + ".tar.gz", rep + 2);
+        workerCpus.add(CpuMeter.seconds(worker.pid()) - workerCpu);
+        serverCpus.add(CpuMeter.seconds(ProcessHandle.current().pid()) - serverCpu);
+        return seconds;
+    }
+
+    private static double baselineRun(PlainUploads plain, int rep, List<Double> cpus) throws Exception {
+        double serverCpu = CpuMeter.seconds(ProcessHandle.current().pid());
+        double clientCpu = CpuMeter.seconds(plain.pid());
+        double seconds = plain.upload("raw/big-" + rep);
+        cpus.add(CpuMeter.seconds(plain.pid()) - clientCpu + CpuMeter.seconds(ProcessHandle.current().pid()) - serverCpu);
+        return seconds;
     }
 
     /** Puts the archive in the inbox with its marker; returns the seconds until the worker has enqueued job number {@code jobs}. */
@@ -86,18 +108,47 @@ final class TransferBench {
         return (System.nanoTime() - start) / 1e9;
     }
 
-    /** A plain SDK upload at its best settings: Java multipart client, 16 MB parts, 16 in flight. */
-    static double rawUpload(BenchEnv e, Path file, String key) throws Exception {
-        try (S3AsyncClient client = S3AsyncClient.builder().region(Region.US_EAST_1).endpointOverride(e.s3.endpoint()).forcePathStyle(true)
-                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(S3ProxyServer.ACCESS_KEY, S3ProxyServer.SECRET_KEY)))
-                .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
-                .multipartEnabled(true).multipartConfiguration(m -> m.minimumPartSizeInBytes(16L << 20).thresholdInBytes(16L << 20)
-                        .apiCallBufferSizeInBytes(256L << 20))
-                .build();
-             S3TransferManager tm = S3TransferManager.builder().s3Client(client).build()) {
-            long start = System.nanoTime();
-            tm.uploadFile(u -> u.source(file).putObjectRequest(p -> p.bucket(BenchEnv.BUCKET).key(key))).completionFuture().join();
-            return (System.nanoTime() - start) / 1e9;
+    /** {@link PlainUploadClient} running in its own JVM, with the workers' JVM options. */
+    private static final class PlainUploads implements AutoCloseable {
+        private final Process process;
+        private final BufferedWriter keys;
+        private final BufferedReader seconds;
+
+        PlainUploads(BenchEnv e, Path file) throws Exception {
+            List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+            command.addAll(Arrays.asList(e.env.get("JAVA_OPTS").split("\\s+")));
+            command.addAll(List.of("-cp", System.getProperty("java.class.path"), PlainUploadClient.class.getName(),
+                    e.s3.endpoint().toString(), BenchEnv.BUCKET, file.toString()));
+            Files.createDirectories(e.work.resolve("logs"));
+            process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.appendTo(e.work.resolve("logs/plain-upload.log").toFile()))
+                    .start();
+            keys = new BufferedWriter(new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8));
+            seconds = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+        }
+
+        long pid() {
+            return process.pid();
+        }
+
+        double upload(String key) throws Exception {
+            keys.write(key);
+            keys.newLine();
+            keys.flush();
+            // the JVM may print on stdout too (a flight recording's start, say): the answer is the line marked as such
+            for (String line = seconds.readLine(); line != null; line = seconds.readLine()) {
+                if (line.startsWith(PlainUploadClient.ANSWER)) {
+                    return Double.parseDouble(line.substring(PlainUploadClient.ANSWER.length()));
+                }
+            }
+            throw new IllegalStateException("the plain upload client exited; see bench/work/logs/plain-upload.log");
+        }
+
+        @Override
+        public void close() throws Exception {
+            keys.close();
+            if (!process.waitFor(60, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+            }
         }
     }
 }
