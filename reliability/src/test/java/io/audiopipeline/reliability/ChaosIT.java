@@ -65,7 +65,7 @@ class ChaosIT {
     private final int batches = Integer.getInteger("chaos.batches", 10);
     private final int files = Integer.getInteger("chaos.files", 20);
     private final long seed = Long.getLong("chaos.seed", 42);
-    private final int faultEvery = Integer.getInteger("chaos.faultEverySeconds", 8);
+    private final int faultEvery = Integer.getInteger("chaos.faultEverySeconds", 5);
     private final Duration timeout = Duration.ofMinutes(Integer.getInteger("chaos.timeoutMinutes", 12));
     private final Map<Fault, Integer> injected = new LinkedHashMap<>();
 

@@ -31,14 +31,19 @@ public final class ProducerHeartbeat implements AutoCloseable {
         this.keys = keys;
         this.producerId = producerId;
         this.ttl = ttl;
-        dropExpired();
-        beat(status.get());
+        long period = Math.max(250, ttl.toMillis() / 3);
+        try {
+            dropExpired();
+            beat(status.get());
+        } catch (RuntimeException e) {
+            // only the listing in `pipeline status` depends on it: never a reason not to start
+            log.warn("first heartbeat for {} failed, next one in {} ms: {}", keys.main(), period, e.toString());
+        }
         this.beats = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "heartbeat");
             t.setDaemon(true);
             return t;
         });
-        long period = Math.max(250, ttl.toMillis() / 3);
         // fixed delay: after a long pause beats must not fire back to back; a failed beat must not end them
         beats.scheduleWithFixedDelay(() -> {
             try {

@@ -19,6 +19,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import redis.clients.jedis.exceptions.JedisException;
 import redis.clients.jedis.UnifiedJedis;
 
 /**
@@ -79,7 +80,7 @@ public final class Worker<T extends Job> {
         if (housekeeping != null) {
             throw new IllegalStateException("already started");
         }
-        housekeeper.beat();
+        firstBeat();
         housekeeping = Executors.newSingleThreadScheduledExecutor(r -> named(r, kind + "-housekeeping"));
         // fixed delay, not fixed rate: after a long GC pause rounds must not fire back to back
         long period = Math.max(250, config.visibilityTimeout().toMillis() / 3);
@@ -93,6 +94,35 @@ public final class Worker<T extends Job> {
         }
         log.info("{} worker {} started: queue {}, {} slot(s), max attempts {}, visibility timeout {}s",
                 kind, id(), queue.keys().main(), config.concurrency(), config.maxAttempts(), config.visibilityTimeout().toSeconds());
+    }
+
+    /**
+     * The first heartbeat registers this worker before it takes a job, so other workers never take its
+     * processing list for an orphan's. A connection that broke since the start-up check (Redis restarted
+     * in between) is not a reason to exit: the beat is retried with backoff for up to a visibility
+     * timeout (at least 10 s), and only a Redis that stays away makes the start fail.
+     */
+    private void firstBeat() {
+        Backoff backoff = new Backoff(config.retryBaseDelay(), config.retryMaxDelay(), new Random());
+        long deadline = System.nanoTime() + Math.max(10_000, config.visibilityTimeout().toMillis()) * 1_000_000L;
+        for (int attempt = 1; ; attempt++) {
+            try {
+                housekeeper.beat();
+                return;
+            } catch (JedisException e) {
+                if (System.nanoTime() >= deadline) {
+                    throw e;
+                }
+                Duration delay = backoff.delayAfter(attempt);
+                log.warn("first heartbeat of {} failed ({}), retrying in {} ms", id(), e.toString(), delay.toMillis());
+                try {
+                    Thread.sleep(delay.toMillis());
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
+        }
     }
 
     /** Takes no new job from now on. Returns at once. */

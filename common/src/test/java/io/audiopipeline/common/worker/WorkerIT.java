@@ -11,6 +11,7 @@ import io.audiopipeline.common.job.JobCodec;
 import io.audiopipeline.common.job.TranscriptionJob;
 import io.audiopipeline.common.queue.DeadLetter;
 import io.audiopipeline.common.queue.DeadLetters;
+import io.audiopipeline.common.queue.QueueInspector;
 import io.audiopipeline.common.queue.QueueKeys;
 import io.audiopipeline.common.queue.QueueStats;
 import io.audiopipeline.common.testing.TestServers;
@@ -34,6 +35,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import redis.clients.jedis.Protocol;
 import redis.clients.jedis.UnifiedJedis;
 
 class WorkerIT {
@@ -94,6 +96,26 @@ class WorkerIT {
             }
             successes.computeIfAbsent(n, k -> new AtomicInteger()).incrementAndGet();
             succeededOnAttempt.put(n, attempt);
+        }
+    }
+
+    @Test
+    void aConnectionThatBrokeSinceStartUpDoesNotStopTheWorkerFromStarting() throws Exception {
+        try (UnifiedJedis own = TestServers.redis()) {
+            // the pool's one connection dies on the server side, as when Redis restarts after the start-up check
+            String id = own.sendCommand(Protocol.Command.CLIENT, "ID").toString();
+            redis.sendCommand(Protocol.Command.CLIENT, "KILL", "ID", id);
+            FlakyHandler handler = new FlakyHandler();
+            Worker<TranscriptionJob> w = new Worker<>("test", own, keys, config(1, 5), handler, codec,
+                    new WorkerMetrics(new PrometheusRegistry()), Clock.systemUTC());
+            w.start();
+            try {
+                redis.lpush(keys.main(), job(1));
+                await().atMost(Duration.ofSeconds(20)).until(() -> handler.successes.containsKey(1));
+                assertThat(new QueueInspector(redis, codec.mapper()).stats(keys).workers()).isEqualTo(1);
+            } finally {
+                assertThat(w.awaitStop(Duration.ofSeconds(10))).isTrue();
+            }
         }
     }
 
