@@ -95,7 +95,9 @@ public final class BatchRepository {
 
     /**
      * Batches not completed, per status: how many, and the longest any of them has gone without progress
-     * (no write to the batch or to one of its files), in seconds.
+     * (no write to the batch or to one of its files), in seconds. That is the {@code batch_progress} view's
+     * {@code last_progress_at}, computed here per open batch through the partial index on open batches:
+     * the view groups every batch ever made before its status can be filtered, too much for each scrape.
      */
     public List<OpenBatches> openByStatus() throws SQLException {
         return db.withConnection(c -> {
