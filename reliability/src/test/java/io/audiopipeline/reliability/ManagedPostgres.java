@@ -2,7 +2,6 @@ package io.audiopipeline.reliability;
 
 import io.audiopipeline.common.testing.TcpPorts;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.UserPrincipal;
@@ -32,9 +31,7 @@ final class ManagedPostgres implements AutoCloseable {
         this.bin = bin;
         this.log = log;
         this.data = Files.createTempDirectory("chaos-pg");
-        try (ServerSocket socket = new ServerSocket(0)) {
-            this.port = socket.getLocalPort();
-        }
+        this.port = TcpPorts.any();
         this.asUser = "root".equals(System.getProperty("user.name")) ? List.of("runuser", "-u", "postgres", "--") : List.of();
         if (!asUser.isEmpty()) {
             UserPrincipal postgres = data.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("postgres");

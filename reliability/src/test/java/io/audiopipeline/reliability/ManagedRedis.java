@@ -1,7 +1,6 @@
 package io.audiopipeline.reliability;
 
 import io.audiopipeline.common.testing.TcpPorts;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -17,9 +16,7 @@ final class ManagedRedis implements AutoCloseable {
 
     ManagedRedis(Path dir) throws Exception {
         this.dir = dir;
-        try (ServerSocket socket = new ServerSocket(0)) {
-            this.port = socket.getLocalPort();
-        }
+        this.port = TcpPorts.any();
         start();
     }
 

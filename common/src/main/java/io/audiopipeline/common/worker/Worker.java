@@ -100,7 +100,8 @@ public final class Worker<T extends Job> {
      * The first heartbeat registers this worker before it takes a job, so other workers never take its
      * processing list for an orphan's. A connection that broke since the start-up check (Redis restarted
      * in between) is not a reason to exit: the beat is retried with backoff for up to a visibility
-     * timeout (at least 10 s), and only a Redis that stays away makes the start fail.
+     * timeout (at least 10 s), and only a Redis that stays away makes the start fail. A stop requested
+     * meanwhile ends the retries, and the start goes on to a worker that takes nothing.
      */
     private void firstBeat() {
         Backoff backoff = new Backoff(config.retryBaseDelay(), config.retryMaxDelay(), new Random());
@@ -110,6 +111,10 @@ public final class Worker<T extends Job> {
                 housekeeper.beat();
                 return;
             } catch (JedisException e) {
+                if (stopping.get()) {
+                    // SIGTERM while waiting for Redis: no job will be taken, so nothing needs the heartbeat
+                    return;
+                }
                 if (System.nanoTime() >= deadline) {
                     throw e;
                 }

@@ -10,6 +10,13 @@ public final class TcpPorts {
     private TcpPorts() {
     }
 
+    /** A port free right now, chosen by the system. */
+    public static int any() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        }
+    }
+
     public static boolean free(int port) {
         try (ServerSocket socket = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
             return true;
