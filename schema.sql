@@ -1,6 +1,7 @@
 -- audio-pipeline schema. Idempotent: applying it again changes nothing.
 -- Constraints make retried writes idempotent: one batch row per batch id, one audio_files row per
--- (batch_id, original_filename), one transcript per audio_id, one transfer record per source file version.
+-- (batch_id, original_filename) (through the SHA-256 of the name: names of any length), one transcript
+-- per audio_id, one transfer record per source file version.
 
 CREATE TABLE IF NOT EXISTS batches (
     batch_id          text PRIMARY KEY CHECK (batch_id ~ '^[0-9]{8}-[0-9]{6}-[0-9a-f]{6}$'),
@@ -21,6 +22,8 @@ CREATE TABLE IF NOT EXISTS batches (
     completed_at      timestamptz,
     updated_at        timestamptz NOT NULL DEFAULT now()
 );
+-- archive entries that are not recordings (listed in ignored_entries)
+ALTER TABLE batches ADD COLUMN IF NOT EXISTS ignored_entries integer NOT NULL DEFAULT 0;
 CREATE INDEX IF NOT EXISTS batches_active_idx ON batches (status, updated_at) WHERE status <> 'completed';
 
 CREATE TABLE IF NOT EXISTS audio_files (
@@ -36,10 +39,33 @@ CREATE TABLE IF NOT EXISTS audio_files (
     error             text,
     attempts          integer     NOT NULL DEFAULT 0,
     created_at        timestamptz NOT NULL DEFAULT now(),
-    updated_at        timestamptz NOT NULL DEFAULT now(),
-    CONSTRAINT audio_files_batch_file_key UNIQUE (batch_id, original_filename)
+    updated_at        timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX IF NOT EXISTS audio_files_batch_status_idx ON audio_files (batch_id, status);
+-- decoded, but no speech recognised: processed with an empty transcript
+ALTER TABLE audio_files ADD COLUMN IF NOT EXISTS no_speech boolean NOT NULL DEFAULT false;
+-- the file's identity within its batch: hex SHA-256 of original_filename (a name too long for a b-tree
+-- entry is still unique); written by every insert as encode(sha256(convert_to(name, 'UTF8')), 'hex')
+ALTER TABLE audio_files ADD COLUMN IF NOT EXISTS name_key text;
+DO $$
+BEGIN
+    IF (SELECT is_nullable FROM information_schema.columns
+        WHERE table_schema = current_schema() AND table_name = 'audio_files' AND column_name = 'name_key') = 'YES' THEN
+        UPDATE audio_files SET name_key = encode(sha256(convert_to(original_filename, 'UTF8')), 'hex') WHERE name_key IS NULL;
+        ALTER TABLE audio_files ALTER COLUMN name_key SET NOT NULL;
+    END IF;
+END $$;
+CREATE UNIQUE INDEX IF NOT EXISTS audio_files_batch_name_key ON audio_files (batch_id, name_key);
+ALTER TABLE audio_files DROP CONSTRAINT IF EXISTS audio_files_batch_file_key;
+
+-- Every archive entry that is not a recording, and why (OS metadata, not audio, a link), in archive order.
+CREATE TABLE IF NOT EXISTS ignored_entries (
+    batch_id   text    NOT NULL REFERENCES batches (batch_id),
+    position   integer NOT NULL,
+    name       text    NOT NULL,
+    reason     text    NOT NULL,
+    PRIMARY KEY (batch_id, position)
+);
 
 CREATE TABLE IF NOT EXISTS transcripts (
     audio_id            uuid        PRIMARY KEY REFERENCES audio_files (audio_id),

@@ -4,7 +4,6 @@
 Same protocol as whisperx_bridge.py. Each file is decoded to 16 kHz mono 16-bit WAV with ffmpeg
 (pocketsphinx_continuous prints nothing for an Ogg file), then recognised with word times.
 """
-import array
 import os
 import subprocess
 import sys
@@ -14,7 +13,6 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from bridge_protocol import TranscriptionError, fail_startup, log, serve  # noqa: E402
 
 FILLERS = {"<s>", "</s>", "<sil>", "[NOISE]", "[SPEECH]", "++NOISE++", "++BREATH++"}
-SILENCE_PEAK = 200  # 16-bit sample peak below which a file counts as silent
 TIMEOUT_SECONDS = 600
 
 
@@ -66,12 +64,9 @@ def _segment(words):
             "speaker": None, "words": words}
 
 
-def peak(wav_path):
-    with open(wav_path, "rb") as f:
-        data = f.read()[44:]
-    samples = array.array("h")
-    samples.frombytes(data[: len(data) // 2 * 2])
-    return max((abs(s) for s in samples), default=0), len(samples)
+def sample_count(wav_path):
+    """16-bit mono samples in a WAV that ffmpeg wrote (a 44-byte header)."""
+    return max(0, os.path.getsize(wav_path) - 44) // 2
 
 
 class PocketSphinxEngine:
@@ -92,15 +87,15 @@ class PocketSphinxEngine:
                                      "-acodec", "pcm_s16le", "-f", "wav", wav], capture_output=True, text=True, timeout=TIMEOUT_SECONDS)
             if decode.returncode != 0 or not os.path.isfile(wav):
                 raise TranscriptionError("cannot decode %s: %s" % (path, decode.stderr.strip()[-300:]), retryable=False)
-            loudest, samples = peak(wav)
+            samples = sample_count(wav)
             duration = round(samples / 16000.0, 3)
             run = subprocess.run([self.decoder, "-infile", wav, "-time", "yes", "-logfn", "/dev/null"],
                                  capture_output=True, text=True, timeout=TIMEOUT_SECONDS)
             if run.returncode != 0:
                 raise TranscriptionError("pocketsphinx exited with %d: %s" % (run.returncode, run.stderr.strip()[-300:]), retryable=True)
+        # audio that decodes but holds no recognisable speech (silence, noise, music) is an answer, not a
+        # failure: an empty transcript, which the worker records as no_speech
         segments = parse_output(run.stdout)
-        if not segments and loudest >= SILENCE_PEAK:
-            raise TranscriptionError("pocketsphinx recognised nothing in %s although it is not silent" % path, retryable=False)
         return {"language": language or "en", "duration": duration, "segments": segments}
 
 

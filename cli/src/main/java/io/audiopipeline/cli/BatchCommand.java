@@ -8,6 +8,8 @@ import io.audiopipeline.common.db.AudioFileRecord;
 import io.audiopipeline.common.db.AudioFileRepository;
 import io.audiopipeline.common.db.BatchRecord;
 import io.audiopipeline.common.db.BatchRepository;
+import io.audiopipeline.common.db.IgnoredEntry;
+import io.audiopipeline.common.db.IgnoredEntryRepository;
 import io.audiopipeline.common.job.BatchId;
 import java.time.Duration;
 import java.time.Instant;
@@ -40,18 +42,20 @@ final class BatchCommand implements Callable<Integer> {
                         .orElseThrow(() -> new CliFailure("no batch " + batchId + " in the database", 1));
                 BatchCounts counts = new BatchTracker(c.redis()).counts(batchId);
                 List<AudioFileRecord> files = new AudioFileRepository(c.database()).byBatch(batchId);
+                List<IgnoredEntry> ignored = new IgnoredEntryRepository(c.database()).byBatch(batchId);
                 if (json) {
                     ObjectMapper mapper = c.codec().mapper();
                     ObjectNode out = mapper.createObjectNode();
                     out.set("keys", mapper.valueToTree(counts));
                     out.set("row", mapper.valueToTree(row));
                     out.set("files", mapper.valueToTree(files));
+                    out.set("ignored_entries", mapper.valueToTree(ignored));
                     System.out.println(mapper.writerWithDefaultPrettyPrinter().writeValueAsString(out));
                 } else {
                     if (watch) {
                         System.out.print("\033[H\033[2J");
                     }
-                    print(row, counts, files);
+                    print(row, counts, files, ignored);
                 }
                 if (!watch || "completed".equals(row.status()) || "failed".equals(row.status())) {
                     return "failed".equals(row.status()) ? 1 : 0;
@@ -61,7 +65,7 @@ final class BatchCommand implements Callable<Integer> {
         }
     }
 
-    private static void print(BatchRecord row, BatchCounts counts, List<AudioFileRecord> files) {
+    private static void print(BatchRecord row, BatchCounts counts, List<AudioFileRecord> files, List<IgnoredEntry> ignored) {
         long done = counts.processed() + counts.failed();
         System.out.printf("batch %s  %s  %s%n", row.batchId(), row.status(), ProgressBar.bar(done, counts.total() == null ? 0 : counts.total()));
         System.out.printf("  keys:   total=%s processed=%d failed=%d node=%s s3_key=%s%s%n", counts.total() == null ? "(unset)" : counts.total(),
@@ -71,8 +75,14 @@ final class BatchCommand implements Callable<Integer> {
                 row.error() == null ? "" : "\n          error: " + row.error());
         System.out.printf("  files (%d):%n", files.size());
         for (AudioFileRecord f : files) {
-            System.out.printf("    %-11s %-40s %s%s%n", f.status(), f.originalFilename(), f.audioId(),
-                    f.error() == null ? "" : "  error: " + f.error());
+            System.out.printf("    %-11s %-40s %s%s%s%n", f.status(), f.originalFilename(), f.audioId(),
+                    f.noSpeech() ? "  no speech" : "", f.error() == null ? "" : "  error: " + f.error());
+        }
+        if (!ignored.isEmpty()) {
+            System.out.printf("  ignored entries (%d): not recordings, nothing was done with them%n", ignored.size());
+            for (IgnoredEntry e : ignored) {
+                System.out.printf("    %-40s %s%n", e.name(), e.reason());
+            }
         }
         System.out.println("  (at " + Instant.now() + ")");
     }

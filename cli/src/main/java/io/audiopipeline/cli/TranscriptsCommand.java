@@ -84,7 +84,7 @@ final class TranscriptsCommand implements Callable<Integer> {
     private String render(TranscriptRecord t, AudioFileRecord file, ObjectMapper mapper) throws Exception {
         var segments = mapper.readTree(t.segmentsJson());
         return switch (format) {
-            case txt -> t.text() + "\n";
+            case txt -> file.noSpeech() ? "" : t.text() + "\n";
             case srt -> SubtitleWriter.srt(segments);
             case vtt -> SubtitleWriter.vtt(segments);
             case json -> {
@@ -92,6 +92,7 @@ final class TranscriptsCommand implements Callable<Integer> {
                 node.put("audio_id", file.audioId().toString()).put("batch_id", file.batchId()).put("original_filename", file.originalFilename())
                         .put("language", t.language()).put("text", t.text()).put("engine", t.engine()).put("model", t.model());
                 node.put("duration_seconds", t.durationSeconds());
+                node.put("no_speech", file.noSpeech());
                 node.set("segments", segments);
                 yield mapper.writeValueAsString(node) + "\n";
             }

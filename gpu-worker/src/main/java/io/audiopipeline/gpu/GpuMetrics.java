@@ -13,6 +13,7 @@ final class GpuMetrics {
     private final Counter bridgeBusySeconds;
     private final Counter uploaded;
     private final Counter files;
+    private final Counter noSpeech;
 
     GpuMetrics(PrometheusRegistry registry) {
         audioSeconds = Counter.builder().name("audio_pipeline_audio_transcribed_seconds_total").help("Seconds of audio transcribed")
@@ -27,6 +28,12 @@ final class GpuMetrics {
         uploaded = Counter.builder().name("audio_pipeline_uploaded_bytes_total").help("Bytes uploaded to S3").labelNames("stage").register(registry);
         files = Counter.builder().name("audio_pipeline_transcribed_files_total").help("Files by outcome (processed, failed)")
                 .labelNames("outcome").register(registry);
+        noSpeech = Counter.builder().name("audio_pipeline_no_speech_files_total")
+                .help("Files that decoded but held no recognisable speech (processed with an empty transcript)").register(registry);
+    }
+
+    void noSpeech() {
+        noSpeech.inc();
     }
 
     void transcribed(double audio, double seconds) {

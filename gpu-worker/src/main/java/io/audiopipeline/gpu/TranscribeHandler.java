@@ -164,9 +164,14 @@ final class TranscribeHandler implements JobHandler<TranscriptionJob> {
         transcripts.save(new TranscriptRecord(row.audioId(), answer.language(), answer.text(),
                 answer.segments() == null ? "[]" : answer.segments().toString(), engine, bridges.engineInfo("engine_version"),
                 answer.model() != null ? answer.model() : bridges.engineInfo("model"), duration, seconds, rtf));
-        files.markStatus(row.audioId(), "transcribed", duration);
+        // decoded but no recognisable speech (silence, a voicemail nobody spoke on, noise): processed, flagged
+        boolean noSpeech = answer.text().isBlank();
+        files.markTranscribed(row.audioId(), "transcribed", duration, noSpeech);
         metrics.transcribed(duration == null ? 0 : duration, seconds);
-        log.info("transcribed {} ({}s of audio in {}s, realtime factor {})", job.originalFilename(),
+        if (noSpeech) {
+            metrics.noSpeech();
+        }
+        log.info("transcribed {}{} ({}s of audio in {}s, realtime factor {})", job.originalFilename(), noSpeech ? " (no speech)" : "",
                 duration == null ? "?" : String.format("%.1f", duration), String.format("%.2f", seconds),
                 rtf == null ? "?" : String.format("%.3f", rtf));
     }

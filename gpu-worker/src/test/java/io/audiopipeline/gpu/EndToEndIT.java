@@ -32,6 +32,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 import redis.clients.jedis.UnifiedJedis;
 
@@ -142,6 +144,95 @@ class EndToEndIT {
                 assertThat(gpu.output()).contains("batch_id=" + batchId).contains("audio_id=");
             }
         }
+    }
+
+    /**
+     * A real export: packed with {@code tar -C dir -czf x.tgz .}, names in French, German, Chinese and
+     * emoji, a silent voicemail and a noise-only one, and workers started as systemd starts them (no
+     * locale at all; then an explicit ASCII-only one, which the programs must handle by themselves).
+     */
+    @ParameterizedTest(name = "LC_ALL={0}")
+    @ValueSource(strings = {"", "POSIX"})
+    void aRealExportWithNamesInFourScriptsAndSilentRecordingsCompletesUnderASystemdEnvironment(String lcAll) throws Exception {
+        Map<String, String> spoken = new LinkedHashMap<>();
+        spoken.put("Réunion/café numéro un.mp3", "four five six seven eight nine");
+        spoken.put("Grüße/Straße.mp3", "please call me back at seven");
+        spoken.put("中文/你好.mp3", "the meeting starts at nine thirty tomorrow morning");
+        spoken.put("🎙/memo 🎉.mp3", "four five six seven eight nine");
+        Path export = Files.createDirectories(tmp.resolve("export"));
+        for (Map.Entry<String, String> e : spoken.entrySet()) {
+            Path target = Files.createDirectories(export.resolve(e.getKey()).getParent()).resolve(export.resolve(e.getKey()).getFileName());
+            AudioFixtures.encode(AudioFixtures.speech(e.getValue(), tmp.resolve(spoken.size() + "-" + target.getFileName().hashCode() + ".wav")),
+                    target);
+        }
+        Path voicemail = Files.createDirectories(export.resolve("voicemail"));
+        ffmpeg("anullsrc=r=16000:cl=mono", "5", voicemail.resolve("silence.wav"));
+        ffmpeg("anoisesrc=c=white:a=0.02", "4", voicemail.resolve("noise.flac"));
+        Path inbox = Files.createDirectories(tmp.resolve("inbox"));
+        Process tar = new ProcessBuilder("tar", "-C", export.toString(), "-czf", inbox.resolve("export.tar.gz").toString(), ".")
+                .redirectErrorStream(true).start();
+        assertThat(tar.waitFor()).isZero();
+
+        Path scratch = Files.createDirectories(tmp.resolve("scratch"));
+        Path logs = WorkerProcess.projectRoot().resolve("gpu-worker/target/e2e-logs");
+        try (S3ProxyServer s3 = new S3ProxyServer(); ObjectStore store = new ObjectStore(s3.config(BUCKET));
+             UnifiedJedis redis = TestServers.redis(); Database db = TestServers.freshDatabase()) {
+            store.createBucketIfMissing();
+            TestServers.flushRedis(redis);
+            // what the unit's env file holds, and nothing else
+            Map<String, String> env = new HashMap<>(TestServers.env());
+            env.putAll(s3.env(BUCKET));
+            env.put("NODE_NAME", "e2e-systemd");
+            env.put("SCRATCH_ROOT", scratch.toString());
+            env.put("STAGING_DIR", tmp.resolve("staging").toString());
+            env.put("TRANSFER_SOURCE", inbox.toUri().toString());
+            env.put("TRANSCRIBER", "pocketsphinx");
+            env.put("SCRATCH_MIN_FREE_BYTES", "0");
+            env.put("HTTP_PORT", "0");
+            env.put("JAVA_OPTS", "-Xmx256m");
+            if (!lcAll.isEmpty()) {
+                env.put("LC_ALL", lcAll);
+            }
+            try (WorkerProcess unpack = WorkerProcess.startLikeSystemd("unpack-worker", env, logs);
+                 WorkerProcess gpu = WorkerProcess.startLikeSystemd("gpu-worker", env, logs)) {
+                WorkerProcess transfer = WorkerProcess.startLikeSystemd("transfer-worker", env, logs, "--once");
+                assertThat(transfer.waitFor(120)).as("transfer-worker --once; log %s", transfer.logFile()).isZero();
+                BatchRepository batches = new BatchRepository(db);
+                await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(500)).until(() ->
+                        batches.active().isEmpty() && !batchIds(db).isEmpty());
+                String batchId = batchIds(db).get(0);
+                assertThat(batches.find(batchId).orElseThrow().status()).as("logs %s, %s", unpack.logFile(), gpu.logFile())
+                        .isEqualTo("completed");
+                BatchCounts counts = new BatchTracker(redis).counts(batchId);
+                assertThat(counts.total()).isEqualTo(6);
+                assertThat(counts.processed()).as("silence and noise are processed, not failed").isEqualTo(6);
+                assertThat(counts.failed()).isZero();
+
+                Map<String, AudioFileRecord> files = new HashMap<>();
+                for (AudioFileRecord f : new AudioFileRepository(db).byBatch(batchId)) {
+                    files.put(f.originalFilename(), f);
+                }
+                assertThat(files.keySet()).containsExactlyInAnyOrder("Réunion/café numéro un.mp3", "Grüße/Straße.mp3", "中文/你好.mp3",
+                        "🎙/memo 🎉.mp3", "voicemail/silence.wav", "voicemail/noise.flac");
+                assertThat(files.get("voicemail/silence.wav").noSpeech()).isTrue();
+                assertThat(files.get("voicemail/noise.flac").noSpeech()).isTrue();
+                assertThat(files.get("Grüße/Straße.mp3").noSpeech()).isFalse();
+                for (AudioFileRecord f : files.values()) {
+                    assertThat(f.status()).isEqualTo("completed");
+                    assertThat(new TranscriptRepository(db).find(f.audioId())).isPresent();
+                }
+                assertThat(new TranscriptRepository(db).find(files.get("中文/你好.mp3").audioId()).orElseThrow().text()).contains("meeting");
+                assertThat(unpack.terminate(60)).isZero();
+                assertThat(gpu.terminate(60)).isZero();
+            }
+        }
+    }
+
+    private static void ffmpeg(String source, String seconds, Path target) throws Exception {
+        Process p = new ProcessBuilder("ffmpeg", "-nostdin", "-loglevel", "error", "-y", "-f", "lavfi", "-i", source, "-t", seconds,
+                "-ar", "16000", "-ac", "1", target.toString()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertThat(p.waitFor()).as(out).isZero();
     }
 
     private static List<String> batchIds(Database db) throws Exception {

@@ -5,7 +5,6 @@ import java.io.InputStream;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -15,8 +14,6 @@ import org.apache.sshd.client.keyverifier.AcceptAllServerKeyVerifier;
 import org.apache.sshd.client.keyverifier.KnownHostsServerKeyVerifier;
 import org.apache.sshd.client.keyverifier.RejectAllServerKeyVerifier;
 import org.apache.sshd.client.session.ClientSession;
-import org.apache.sshd.common.config.keys.FilePasswordProvider;
-import org.apache.sshd.common.util.security.SecurityUtils;
 import org.apache.sshd.sftp.client.SftpClient;
 import org.apache.sshd.sftp.client.SftpClientFactory;
 import org.apache.sshd.sftp.common.SftpConstants;
@@ -25,7 +22,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * An {@code sftp://user@host[:port]/path} source through Apache MINA SSHD: key authentication, and the
+ * An {@code sftp://user@host[:port]/path} source through Apache MINA SSHD: key authentication (ed25519,
+ * ecdsa, rsa with rsa-sha2-256/512; Bouncy Castle supplies ed25519), and the
  * server's host key checked against a known_hosts file (an unknown or changed key is refused unless
  * accepting unknown hosts was configured). The session is opened lazily and re-opened after a drop.
  */
@@ -36,18 +34,18 @@ final class SftpSource implements ExportSource {
     private final String host;
     private final int port;
     private final String dir;
-    private final Path keyFile;
+    private final SshKey key;
     private final Duration timeout;
     private final SshClient client;
     private ClientSession session;
     private SftpClient sftp;
 
-    SftpSource(URI uri, Path keyFile, Path knownHosts, boolean acceptUnknownHosts, Duration timeout) {
+    SftpSource(URI uri, SshKey key, Path knownHosts, boolean acceptUnknownHosts, Duration timeout) {
         this.user = uri.getUserInfo();
         this.host = uri.getHost();
         this.port = uri.getPort() < 0 ? 22 : uri.getPort();
         this.dir = uri.getPath() == null || uri.getPath().isEmpty() ? "." : uri.getPath();
-        this.keyFile = keyFile;
+        this.key = key;
         this.timeout = timeout;
         this.client = SshClient.setUpDefaultClient();
         if (acceptUnknownHosts) {
@@ -71,8 +69,8 @@ final class SftpSource implements ExportSource {
         closeSession();
         ClientSession s = client.connect(user, host, port).verify(timeout).getSession();
         try {
-            for (KeyPair key : loadKeys()) {
-                s.addPublicKeyIdentity(key);
+            for (KeyPair pair : key.load()) {
+                s.addPublicKeyIdentity(pair);
             }
             try {
                 s.auth().verify(timeout);
@@ -99,17 +97,6 @@ final class SftpSource implements ExportSource {
             }
         }
         return false;
-    }
-
-    private Iterable<KeyPair> loadKeys() throws IOException {
-        if (!Files.isReadable(keyFile)) {
-            throw new IOException("SSH key " + keyFile + " (TRANSFER_SSH_KEY) is not readable");
-        }
-        try {
-            return SecurityUtils.loadKeyPairIdentities(null, () -> keyFile.toString(), Files.newInputStream(keyFile), FilePasswordProvider.EMPTY);
-        } catch (GeneralSecurityException e) {
-            throw new IOException("cannot read SSH key " + keyFile + ": " + e.getMessage(), e);
-        }
     }
 
     @Override

@@ -12,8 +12,8 @@ import java.util.Set;
 /** The transfer worker's own settings. */
 public record TransferConfig(URI source, String pattern, Duration pollInterval, boolean requireMarker, AfterTransfer after,
                              Path stagingDir, Path sshKey, Path knownHosts, boolean acceptUnknownHosts, Duration claimTtl,
-                             Duration connectTimeout) {
-    public static final String DEFAULT_PATTERN = "*.{tar,tar.gz,tgz,zip}";
+                             Duration connectTimeout, String sshKeyPassphrase) {
+    public static final String DEFAULT_PATTERN = "*.{tar,tar.gz,tgz,tar.bz2,tbz2,tar.xz,txz,tar.zst,tzst,zip}";
     public static final Duration DEFAULT_POLL_INTERVAL = Duration.ofSeconds(30);
     public static final Duration DEFAULT_CLAIM_TTL = Duration.ofHours(1);
 
@@ -42,7 +42,8 @@ public record TransferConfig(URI source, String pattern, Duration pollInterval, 
                 env.path("TRANSFER_KNOWN_HOSTS", Path.of(home, ".ssh", "known_hosts")),
                 env.bool("TRANSFER_ACCEPT_UNKNOWN_HOSTS", false),
                 env.duration("TRANSFER_CLAIM_TTL", DEFAULT_CLAIM_TTL, Duration.ofSeconds(10)),
-                env.duration("TRANSFER_CONNECT_TIMEOUT", Duration.ofSeconds(30), Duration.ofSeconds(1)));
+                env.duration("TRANSFER_CONNECT_TIMEOUT", Duration.ofSeconds(30), Duration.ofSeconds(1)),
+                env.string("TRANSFER_SSH_KEY_PASSPHRASE", ""));
     }
 
     public PathMatcher matcher() {

@@ -101,6 +101,7 @@ public final class TransferWorkerMain {
         if ("file".equals(config.source().getScheme())) {
             return new LocalDirectorySource(Path.of(config.source()));
         }
-        return new SftpSource(config.source(), config.sshKey(), config.knownHosts(), config.acceptUnknownHosts(), config.connectTimeout());
+        return new SftpSource(config.source(), new SshKey(config.sshKey(), config.sshKeyPassphrase()), config.knownHosts(),
+                config.acceptUnknownHosts(), config.connectTimeout());
     }
 }

@@ -7,7 +7,9 @@ import io.audiopipeline.common.db.AudioFileRecord;
 import io.audiopipeline.common.db.AudioFileRepository;
 import io.audiopipeline.common.db.BatchRepository;
 import io.audiopipeline.common.db.EventLog;
+import io.audiopipeline.common.db.IgnoredEntryRepository;
 import io.audiopipeline.common.job.JobCodec;
+import io.audiopipeline.common.job.MalformedJobException;
 import io.audiopipeline.common.job.TranscriptionJob;
 import io.audiopipeline.common.job.UnpackJob;
 import io.audiopipeline.common.queue.JobPublisher;
@@ -33,10 +35,12 @@ final class HandOff {
     private final JobPublisher publisher;
     private final BatchCompletion completion;
     private final JobCodec codec;
+    private final IgnoredEntryRepository ignoredEntries;
     private final String node;
 
-    HandOff(BatchTracker tracker, BatchRepository batches, AudioFileRepository files, EventLog events, JobPublisher publisher,
-            BatchCompletion completion, JobCodec codec, String node) {
+    HandOff(BatchTracker tracker, BatchRepository batches, AudioFileRepository files, IgnoredEntryRepository ignoredEntries, EventLog events,
+            JobPublisher publisher, BatchCompletion completion, JobCodec codec, String node) {
+        this.ignoredEntries = ignoredEntries;
         this.tracker = tracker;
         this.batches = batches;
         this.files = files;
@@ -49,38 +53,66 @@ final class HandOff {
 
     void handOff(UnpackJob job, Manifest manifest) throws IOException, SQLException {
         String batchId = job.batchId();
+        ignoredEntries.record(batchId, manifest.ignored());
         boolean completed = false;
+        java.util.Set<String> failedNames = new java.util.HashSet<>();
         for (Recording r : manifest.recordings()) {
-            if (!r.converted()) {
-                AudioFileRecord row = files.markFailed(batchId, r.originalFilename(), r.error());
-                events.record(batchId, row.audioId(), "conversion_failed", r.error());
+            String refused = r.converted() ? refusal(batchId, r) : null;
+            if (!r.converted() || refused != null) {
+                failedNames.add(r.originalFilename());
+                String reason = r.converted() ? refused : r.error();
+                AudioFileRecord row = files.markFailed(batchId, r.originalFilename(), reason);
+                events.record(batchId, row.audioId(), r.converted() ? "handoff_failed" : "conversion_failed", reason);
                 completed |= tracker.recordFailed(batchId, r.originalFilename()) == Outcome.COMPLETED;
+                if (r.converted()) {
+                    log.warn("{}; the batch goes on without it", reason);
+                    java.nio.file.Files.deleteIfExists(java.nio.file.Path.of(r.opusPath()));
+                }
             }
         }
         int total = manifest.recordings().size();
+        int failed = failedNames.size();
         completed |= tracker.initialize(batchId, total, job.s3Key(), node);
-        batches.markUnpacked(batchId, total, (int) manifest.failed(), node);
+        batches.markUnpacked(batchId, total, failed, node);
         QueueKeys queue = QueueKeys.transcribe(node);
         int enqueued = 0;
         int alreadyDone = 0;
         for (Recording r : manifest.recordings()) {
-            if (r.converted() && tracker.isCounted(batchId, r.originalFilename())) {
+            if (failedNames.contains(r.originalFilename())) {
+                continue;
+            }
+            if (tracker.isCounted(batchId, r.originalFilename())) {
                 // a batch re-unpacked after its node was lost: files counted before are not redone
                 java.nio.file.Files.deleteIfExists(java.nio.file.Path.of(r.opusPath()));
                 alreadyDone++;
-            } else if (r.converted()) {
+            } else {
                 TranscriptionJob next = new TranscriptionJob(batchId, r.opusPath(), r.originalFilename(), r.sha256(), r.durationSeconds());
                 if (publisher.publishOnce(queue, batchId, r.originalFilename(), codec.encode(next))) {
                     enqueued++;
                 }
             }
         }
-        events.record(batchId, null, "unpacked", total + " recordings, " + manifest.failed() + " failed, " + enqueued
-                + " transcription jobs enqueued on " + queue.main() + ", " + manifest.ignoredFiles() + " other files ignored");
-        log.info("hand-off: {} recordings, {} failed to convert, {} new transcription jobs on {}{}", total, manifest.failed(), enqueued,
-                queue.main(), alreadyDone > 0 ? ", " + alreadyDone + " already done before" : "");
+        events.record(batchId, null, "unpacked", total + " recordings, " + failed + " failed, " + enqueued
+                + " transcription jobs enqueued on " + queue.main() + ", " + manifest.ignored().size() + " other entries ignored");
+        log.info("hand-off: {} recordings, {} failed, {} new transcription jobs on {}, {} other entries ignored{}", total, failed, enqueued,
+                queue.main(), manifest.ignored().size(), alreadyDone > 0 ? ", " + alreadyDone + " already done before" : "");
         if (completed) {
             completion.complete(batchId);
+        }
+    }
+
+    /**
+     * Why the transcription job of a converted recording cannot be published, or null when it can: the
+     * job's own validation decides (one limit, shared with the worker that decodes it), so no job is
+     * ever published that its consumer would refuse and leave the batch short of its total.
+     */
+    private static String refusal(String batchId, Recording r) {
+        try {
+            new TranscriptionJob(batchId, r.opusPath(), r.originalFilename(), r.sha256(), r.durationSeconds()).validate();
+            return null;
+        } catch (MalformedJobException e) {
+            String name = r.originalFilename();
+            return "cannot hand off '" + (name.length() <= 100 ? name : name.substring(0, 100) + "...") + "': " + e.getMessage();
         }
     }
 }

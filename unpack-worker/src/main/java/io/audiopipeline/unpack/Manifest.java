@@ -2,6 +2,7 @@ package io.audiopipeline.unpack;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.audiopipeline.common.db.IgnoredEntry;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,8 +17,12 @@ import java.util.Optional;
  */
 record Manifest(@JsonProperty("batch_id") String batchId,
                 @JsonProperty("recordings") List<Recording> recordings,
-                @JsonProperty("ignored_files") int ignoredFiles) {
+                @JsonProperty("ignored") List<IgnoredEntry> ignored) {
     static final String FILE = "manifest.json";
+
+    Manifest {
+        ignored = ignored == null ? List.of() : ignored;
+    }
 
     long converted() {
         return recordings.stream().filter(Recording::converted).count();

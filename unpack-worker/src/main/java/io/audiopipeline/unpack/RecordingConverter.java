@@ -3,67 +3,47 @@ package io.audiopipeline.unpack;
 import io.audiopipeline.common.storage.Checksums;
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Finds the recordings among the extracted files (by extension) and converts them in parallel on a
- * bounded pool. A recording ffmpeg cannot decode fails alone, with its reason; each source is deleted
+ * Converts the extracted recordings in parallel on a bounded pool. A recording ffmpeg cannot decode fails alone, with its reason; each source is deleted
  * after its successful conversion. Output names are {@code NNNN-<name>.opus}, numbered in path order,
  * so recordings with the same name in different folders stay distinct.
  */
 final class RecordingConverter {
     private static final Logger log = LoggerFactory.getLogger(RecordingConverter.class);
 
-    record Outcome(List<Recording> recordings, int ignoredFiles, double audioSeconds) {
+    record Outcome(List<Recording> recordings, double audioSeconds) {
     }
 
     private final FfmpegConverter ffmpeg;
     private final ExecutorService pool;
-    private final Set<String> extensions;
     private final UnpackMetrics metrics;
 
-    RecordingConverter(FfmpegConverter ffmpeg, ExecutorService pool, Set<String> extensions, UnpackMetrics metrics) {
+    RecordingConverter(FfmpegConverter ffmpeg, ExecutorService pool, UnpackMetrics metrics) {
         this.ffmpeg = ffmpeg;
         this.pool = pool;
-        this.extensions = extensions;
         this.metrics = metrics;
     }
 
-    Outcome convertAll(Path extracted, Path opusDir) throws IOException, InterruptedException {
-        List<Path> recordings = new ArrayList<>();
-        int ignored = 0;
-        try (Stream<Path> files = Files.walk(extracted)) {
-            for (Path file : files.filter(p -> Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)).sorted().toList()) {
-                if (extensions.contains(extension(file))) {
-                    recordings.add(file);
-                } else {
-                    ignored++;
-                }
-            }
-        }
-        if (ignored > 0) {
-            log.info("{} file(s) in the archive are not recordings (AUDIO_EXTENSIONS) and are ignored", ignored);
-        }
+    Outcome convertAll(List<SafeExtractor.Extracted> recordings, Path opusDir) throws IOException, InterruptedException {
         Files.createDirectories(opusDir);
         long started = System.nanoTime();
         AtomicInteger done = new AtomicInteger();
         List<Future<Recording>> futures = new ArrayList<>();
         for (int i = 0; i < recordings.size(); i++) {
-            Path source = recordings.get(i);
-            String original = extracted.relativize(source).toString().replace('\\', '/');
-            Path target = opusDir.resolve(String.format(Locale.ROOT, "%04d-%s.opus", i + 1, safeName(source)));
+            Path source = recordings.get(i).file();
+            String original = recordings.get(i).name();
+            Path target = opusDir.resolve(String.format(Locale.ROOT, "%04d-%s.opus", i + 1, safeName(original)));
             futures.add(pool.submit(() -> {
                 Recording r = convertOne(source, original, target);
                 int n = done.incrementAndGet();
@@ -98,7 +78,7 @@ final class RecordingConverter {
         log.info("conversion done: {} recordings ({} failed) in {}s: {} files/s, {} audio-seconds/s", results.size(), failed,
                 String.format(Locale.ROOT, "%.1f", seconds), String.format(Locale.ROOT, "%.1f", results.size() / seconds),
                 String.format(Locale.ROOT, "%.1f", audioSeconds / seconds));
-        return new Outcome(results, ignored, audioSeconds);
+        return new Outcome(results, audioSeconds);
     }
 
     private Recording convertOne(Path source, String original, Path target) throws IOException, InterruptedException {
@@ -117,14 +97,9 @@ final class RecordingConverter {
         }
     }
 
-    static String extension(Path file) {
-        String name = file.getFileName().toString();
-        int dot = name.lastIndexOf('.');
-        return dot < 0 ? "" : name.substring(dot + 1).toLowerCase(Locale.ROOT);
-    }
-
-    private static String safeName(Path file) {
-        String name = file.getFileName().toString();
+    /** The ASCII part of the entry's base name, shortened: the Opus file is named for what a person recognises, never for its bytes. */
+    static String safeName(String entryName) {
+        String name = EntryName.baseName(entryName);
         int dot = name.lastIndexOf('.');
         String stem = dot < 0 ? name : name.substring(0, dot);
         String safe = stem.replaceAll("[^A-Za-z0-9._-]", "_");

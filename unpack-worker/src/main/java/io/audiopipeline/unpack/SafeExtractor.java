@@ -1,197 +1,200 @@
 package io.audiopipeline.unpack;
 
-import java.io.BufferedInputStream;
+import io.audiopipeline.common.db.IgnoredEntry;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import org.apache.commons.compress.archivers.ArchiveEntry;
-import org.apache.commons.compress.archivers.ArchiveException;
-import org.apache.commons.compress.archivers.ArchiveInputStream;
-import org.apache.commons.compress.archivers.ArchiveStreamFactory;
-import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.zip.ZipArchiveEntry;
-import org.apache.commons.compress.compressors.CompressorException;
-import org.apache.commons.compress.compressors.CompressorStreamFactory;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 
 /**
- * Extracts tar, tar.gz and zip archives (format detected from the bytes, not the name) so that nothing
- * is written outside the target directory. Rejected, naming the entry: absolute paths, {@code ..}
- * components, links pointing outside, device files and FIFOs, duplicate entries, and archives over
- * the entry-count, total-size or compression-ratio bounds (zip bombs; sizes are counted as bytes are
- * written, not taken from headers). Links pointing inside are skipped, never created.
+ * Extracts the recordings of an archive and accounts for every other entry. Each entry ends as exactly
+ * one of: a recording (written to {@code target} under a generated name, so no name from the archive
+ * ever becomes a path: any name works, in any locale, at any length), ignored with a reason (not audio,
+ * OS metadata, a symbolic link), or the archive rejected naming the entry (absolute paths, {@code ..},
+ * links pointing outside, device files and FIFOs, the same name twice, a corrupt archive, the
+ * entry-count, size and ratio bounds). A hard link is the recording it names, under its own name. The
+ * root entry ({@code .}, {@code ./}) and other directories are structure, not entries to account for.
  */
 final class SafeExtractor {
-    /** Below this many bytes written the compression ratio is not judged (tiny archives compress oddly). */
-    private static final long RATIO_GRACE_BYTES = 1L << 20;
+    record Extracted(String name, Path file) {
+    }
 
-    record Result(int files, long bytes, int skippedLinks) {
+    record Result(List<Extracted> recordings, List<IgnoredEntry> ignored, long bytes) {
     }
 
     private final long maxBytes;
     private final int maxEntries;
     private final int maxRatio;
+    private final EntryClassifier classifier;
 
-    SafeExtractor(long maxBytes, int maxEntries, int maxRatio) {
+    SafeExtractor(long maxBytes, int maxEntries, int maxRatio, EntryClassifier classifier) {
         this.maxBytes = maxBytes;
         this.maxEntries = maxEntries;
         this.maxRatio = maxRatio;
+        this.classifier = classifier;
     }
 
-    Result extract(Path archive, Path targetDir) throws IOException, ArchiveRejectedException {
-        Path root = targetDir.toAbsolutePath().normalize();
-        Files.createDirectories(root);
-        long archiveSize = Math.max(1, Files.size(archive));
+    Result extract(Path archive, Path target) throws IOException, ArchiveRejectedException {
+        Files.createDirectories(target);
+        ExtractionBudget budget = new ExtractionBudget(maxBytes, maxRatio, Files.size(archive));
+        List<Extracted> recordings = new ArrayList<>();
+        List<IgnoredEntry> ignored = new ArrayList<>();
+        Map<String, Path> written = new HashMap<>();
+        Set<String> seen = new HashSet<>();
         int entries = 0;
-        int files = 0;
-        int skippedLinks = 0;
-        long written = 0;
-        try (InputStream raw = new BufferedInputStream(Files.newInputStream(archive));
-             ArchiveInputStream<? extends ArchiveEntry> in = open(raw, archive)) {
-            ArchiveEntry entry;
-            while ((entry = in.getNextEntry()) != null) {
+        try (ArchiveReader reader = ArchiveReader.open(archive)) {
+            ArchiveReader.Entry entry;
+            while ((entry = next(reader, entries)) != null) {
                 if (++entries > maxEntries) {
                     throw new ArchiveRejectedException("archive has more than UNPACK_MAX_ENTRIES=" + maxEntries + " entries");
                 }
-                String name = entry.getName();
-                Path target = resolveInside(root, name);
-                if (isLink(entry)) {
-                    String linkTarget = linkTarget(entry, in);
-                    Path base = isHardLink(entry) ? root : target.getParent();
-                    Path pointsTo = base.resolve(linkTarget).normalize();
-                    if (Path.of(linkTarget).isAbsolute() || !pointsTo.startsWith(root)) {
-                        throw new ArchiveRejectedException("entry '" + name + "' is a link pointing outside the batch dir (" + linkTarget + ")");
+                String name = EntryName.normalize(entry.name());
+                if (entry.kind() == ArchiveReader.Kind.DIRECTORY) {
+                    continue;
+                }
+                if (name.isEmpty()) {
+                    throw new ArchiveRejectedException("entry '" + entry.name() + "' has no name");
+                }
+                if (!seen.add(name)) {
+                    throw new ArchiveRejectedException("entry '" + name + "' appears twice in the archive (would overwrite a file)");
+                }
+                switch (entry.kind()) {
+                    case SPECIAL -> throw new ArchiveRejectedException("entry '" + name + "' is a device file or FIFO");
+                    case SYMLINK -> ignored.add(new IgnoredEntry(name, "a symbolic link (to '" + insideTarget(name, entry.linkTarget(), false)
+                            + "'): links are not followed"));
+                    case HARDLINK -> {
+                        Path linked = written.get(insideTarget(name, entry.linkTarget(), true));
+                        Optional<String> reason = classifier.ignoreReason(name);
+                        if (reason.isPresent()) {
+                            ignored.add(new IgnoredEntry(name, reason.get()));
+                        } else if (linked == null) {
+                            ignored.add(new IgnoredEntry(name, "a hard link to '" + entry.linkTarget() + "', which is not a recording before it in the archive"));
+                        } else {
+                            Path file = target.resolve(diskName(recordings.size() + 1, name));
+                            link(linked, file);
+                            recordings.add(new Extracted(name, file));
+                        }
                     }
-                    skippedLinks++;
-                    continue;
-                }
-                if (isSpecial(entry)) {
-                    throw new ArchiveRejectedException("entry '" + name + "' is a device file or FIFO");
-                }
-                if (entry.isDirectory()) {
-                    createDirectories(root, target, name);
-                    continue;
-                }
-                createDirectories(root, target.getParent(), name);
-                written += copy(in, target, name, maxBytes - written);
-                files++;
-                if (written > RATIO_GRACE_BYTES && written / archiveSize > maxRatio) {
-                    throw new ArchiveRejectedException("archive expands more than UNPACK_MAX_COMPRESSION_RATIO=" + maxRatio
-                            + " times (at entry '" + name + "'): a zip bomb");
+                    default -> {
+                        Optional<String> reason = classifier.ignoreReason(name);
+                        if (reason.isPresent()) {
+                            ignored.add(new IgnoredEntry(name, reason.get()));
+                            if (reader.sequential()) {
+                                copy(reader, OutputStream.nullOutputStream(), name, budget);
+                            }
+                        } else {
+                            Path file = target.resolve(diskName(recordings.size() + 1, name));
+                            try (OutputStream out = Files.newOutputStream(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
+                                    LinkOption.NOFOLLOW_LINKS)) {
+                                copy(reader, out, name, budget);
+                            }
+                            recordings.add(new Extracted(name, file));
+                            written.put(name, file);
+                        }
+                    }
                 }
             }
-        } catch (ArchiveException | CompressorException e) {
-            throw new ArchiveRejectedException("not a tar, tar.gz or zip archive: " + e.getMessage(), e);
         }
-        return new Result(files, written, skippedLinks);
+        return new Result(recordings, ignored, budget.used());
     }
 
-    @SuppressWarnings("unchecked")
-    private static ArchiveInputStream<? extends ArchiveEntry> open(InputStream raw, Path archive)
-            throws ArchiveException, CompressorException, IOException {
-        InputStream data = raw;
-        String compression = null;
+    private static ArchiveReader.Entry next(ArchiveReader reader, int read) throws ArchiveRejectedException {
         try {
-            compression = CompressorStreamFactory.detect(raw);
-        } catch (CompressorException notCompressed) {
-            // plain tar or zip
-        }
-        if (compression != null) {
-            if (!compression.equals(CompressorStreamFactory.GZIP)) {
-                throw new CompressorException("compression '" + compression + "' is not supported (only gzip)");
-            }
-            data = new BufferedInputStream(new CompressorStreamFactory().createCompressorInputStream(compression, raw));
-        }
-        String format = ArchiveStreamFactory.detect(data);
-        if (!format.equals(ArchiveStreamFactory.TAR) && !format.equals(ArchiveStreamFactory.ZIP)) {
-            throw new ArchiveException("format '" + format + "' of " + archive.getFileName() + " is not supported");
-        }
-        return (ArchiveInputStream<? extends ArchiveEntry>) new ArchiveStreamFactory().createArchiveInputStream(format, data);
-    }
-
-    /** The entry's path inside {@code root}, compared as normalised paths; refuses anything else. */
-    static Path resolveInside(Path root, String name) throws ArchiveRejectedException {
-        if (name == null || name.isEmpty() || name.indexOf('\0') >= 0) {
-            throw new ArchiveRejectedException("entry with an empty or invalid name");
-        }
-        String unified = name.replace('\\', '/');
-        if (unified.startsWith("/") || unified.matches("^[A-Za-z]:.*")) {
-            throw new ArchiveRejectedException("entry '" + name + "' has an absolute path");
-        }
-        Path relative = Path.of(unified);
-        for (Path part : relative) {
-            if (part.toString().equals("..")) {
-                throw new ArchiveRejectedException("entry '" + name + "' climbs out with '..'");
-            }
-        }
-        Path target = root.resolve(relative).normalize();
-        if (!target.startsWith(root) || target.equals(root)) {
-            throw new ArchiveRejectedException("entry '" + name + "' resolves outside the batch dir");
-        }
-        return target;
-    }
-
-    private static void createDirectories(Path root, Path dir, String name) throws IOException, ArchiveRejectedException {
-        // every existing component must be a real directory inside root: never write through a link
-        Path current = root;
-        for (Path part : root.relativize(dir)) {
-            current = current.resolve(part);
-            if (Files.isSymbolicLink(current)) {
-                throw new ArchiveRejectedException("entry '" + name + "' would be written through a link");
-            }
-            if (!Files.exists(current, LinkOption.NOFOLLOW_LINKS)) {
-                Files.createDirectory(current);
-            } else if (!Files.isDirectory(current, LinkOption.NOFOLLOW_LINKS)) {
-                throw new ArchiveRejectedException("entry '" + name + "' needs '" + root.relativize(current) + "' to be a directory");
-            }
+            return reader.next();
+        } catch (IOException e) {
+            throw new ArchiveRejectedException("the archive is corrupt after " + read + " entries: " + e.getMessage(), e);
         }
     }
 
-    private static long copy(InputStream in, Path target, String name, long budget) throws IOException, ArchiveRejectedException {
-        long n = 0;
+    /** Copies the current entry's content; a read failure is a corrupt archive, a write failure an I/O error of this node. */
+    private static void copy(ArchiveReader reader, OutputStream out, String name, ExtractionBudget budget)
+            throws IOException, ArchiveRejectedException {
         byte[] buffer = new byte[1 << 16];
-        try (OutputStream out = Files.newOutputStream(target, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
-            int r;
-            while ((r = in.read(buffer)) > 0) {
-                n += r;
-                if (n > budget) {
-                    throw new ArchiveRejectedException("archive expands beyond UNPACK_MAX_BYTES (at entry '" + name + "')");
+        InputStream content;
+        try {
+            content = reader.content();
+        } catch (IOException e) {
+            throw new ArchiveRejectedException("the archive is corrupt at entry '" + name + "': " + e.getMessage(), e);
+        }
+        try (InputStream in = nonClosing(content)) {
+            while (true) {
+                int r;
+                try {
+                    r = in.read(buffer);
+                } catch (IOException e) {
+                    throw new ArchiveRejectedException("the archive is corrupt at entry '" + name + "': " + e.getMessage(), e);
                 }
+                if (r < 0) {
+                    return;
+                }
+                budget.take(r, name);
                 out.write(buffer, 0, r);
             }
-        } catch (FileAlreadyExistsException e) {
-            throw new ArchiveRejectedException("entry '" + name + "' appears twice in the archive (would overwrite a file)");
         }
-        return n;
     }
 
-    private static boolean isLink(ArchiveEntry entry) {
-        if (entry instanceof TarArchiveEntry tar) {
-            return tar.isSymbolicLink() || tar.isLink();
-        }
-        return entry instanceof ZipArchiveEntry zip && zip.isUnixSymlink();
+    /** A tar's content stream is the archive stream itself: closing it would end the archive. */
+    private static InputStream nonClosing(InputStream in) {
+        return new java.io.FilterInputStream(in) {
+            @Override
+            public void close() {
+            }
+        };
     }
 
-    private static boolean isHardLink(ArchiveEntry entry) {
-        return entry instanceof TarArchiveEntry tar && tar.isLink();
+    /**
+     * The normalised entry a link points to, refusing a target outside the archive. A symbolic link is
+     * resolved from its own folder, a hard link from the archive's root.
+     */
+    static String insideTarget(String name, String linkTarget, boolean fromRoot) throws ArchiveRejectedException {
+        String unified = linkTarget == null ? "" : linkTarget.replace('\\', '/');
+        if (unified.isEmpty() || unified.startsWith("/") || unified.matches("(?s)^[A-Za-z]:.*")) {
+            throw new ArchiveRejectedException("entry '" + name + "' is a link pointing outside the batch dir (" + linkTarget + ")");
+        }
+        List<String> parts = new ArrayList<>();
+        if (!fromRoot) {
+            String[] own = name.split("/");
+            parts.addAll(List.of(own).subList(0, own.length - 1));
+        }
+        for (String part : unified.split("/")) {
+            if (part.isEmpty() || part.equals(".")) {
+                continue;
+            }
+            if (part.equals("..")) {
+                if (parts.isEmpty()) {
+                    throw new ArchiveRejectedException("entry '" + name + "' is a link pointing outside the batch dir (" + linkTarget + ")");
+                }
+                parts.remove(parts.size() - 1);
+            } else {
+                parts.add(part);
+            }
+        }
+        return String.join("/", parts);
     }
 
-    private static String linkTarget(ArchiveEntry entry, InputStream in) throws IOException {
-        if (entry instanceof TarArchiveEntry tar) {
-            return tar.getLinkName();
-        }
-        // a zip symlink keeps its target as the entry's content
-        return new String(in.readNBytes(4096), java.nio.charset.StandardCharsets.UTF_8);
+    /** {@code 000042.mp3}: a number and the entry's extension when it is a plain one, nothing from the name's other characters. */
+    static String diskName(int number, String name) {
+        String extension = EntryClassifier.extension(EntryName.baseName(name));
+        boolean plain = extension.matches("[a-z0-9]{1,10}");
+        return String.format(Locale.ROOT, "%06d%s", number, plain ? "." + extension : "");
     }
 
-    private static boolean isSpecial(ArchiveEntry entry) {
-        if (entry instanceof TarArchiveEntry tar) {
-            return tar.isCharacterDevice() || tar.isBlockDevice() || tar.isFIFO() || !(tar.isFile() || tar.isDirectory());
+    private static void link(Path existing, Path file) throws IOException {
+        try {
+            Files.createLink(file, existing);
+        } catch (UnsupportedOperationException | IOException e) {
+            Files.copy(existing, file);
         }
-        return false;
     }
 }

@@ -9,6 +9,7 @@ import io.audiopipeline.common.db.AudioFileRepository;
 import io.audiopipeline.common.db.BatchRepository;
 import io.audiopipeline.common.db.Database;
 import io.audiopipeline.common.db.EventLog;
+import io.audiopipeline.common.db.IgnoredEntryRepository;
 import io.audiopipeline.common.job.JobCodec;
 import io.audiopipeline.common.job.UnpackJob;
 import io.audiopipeline.common.process.ProcessRunner;
@@ -39,11 +40,11 @@ final class UnpackAssembly {
         BatchCompletion completion = new BatchCompletion(tracker, batches, events, store, config.scratchRoot(), retention, runtime.batchKeyTtl());
         FfmpegConverter ffmpeg = new FfmpegConverter(config.ffmpeg(), config.opusBitrate(), config.convertTimeout(),
                 new ProcessRunner());
-        RecordingConverter converter = new RecordingConverter(ffmpeg, convertPool, config.audioExtensions(), metrics);
-        HandOff handOff = new HandOff(tracker, batches, new AudioFileRepository(db), events, new JobPublisher(redis, runtime.batchKeyTtl()),
+        RecordingConverter converter = new RecordingConverter(ffmpeg, convertPool, metrics);
+        HandOff handOff = new HandOff(tracker, batches, new AudioFileRepository(db), new IgnoredEntryRepository(db), events, new JobPublisher(redis, runtime.batchKeyTtl()),
                 completion, codec, runtime.nodeName());
         UnpackHandler handler = new UnpackHandler(config, store,
-                new SafeExtractor(config.maxBytes(), config.maxEntries(), config.maxCompressionRatio()),
+                new SafeExtractor(config.maxBytes(), config.maxEntries(), config.maxCompressionRatio(), new EntryClassifier(config.audioExtensions())),
                 converter, handOff, tracker, batches, completion, metrics, codec.mapper(), runtime.nodeName(), clock);
         return new Worker<>("unpack", redis, QueueKeys.unpack(), runtime, handler, codec, new WorkerMetrics(registry), clock)
                 .admitWhen(new ScratchAdmission(config, redis, QueueKeys.transcribe(runtime.nodeName()), metrics));

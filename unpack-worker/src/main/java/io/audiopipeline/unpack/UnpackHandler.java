@@ -7,6 +7,7 @@ import io.audiopipeline.common.batch.BatchCounts;
 import io.audiopipeline.common.batch.BatchTracker;
 import io.audiopipeline.common.db.BatchRepository;
 import io.audiopipeline.common.job.UnpackJob;
+import io.audiopipeline.common.storage.IntegrityException;
 import io.audiopipeline.common.storage.MissingObjectException;
 import io.audiopipeline.common.storage.ObjectStore;
 import io.audiopipeline.common.storage.ProgressLog;
@@ -96,6 +97,27 @@ final class UnpackHandler implements JobHandler<UnpackJob> {
         batches.markFailed(job.batchId(), reason);
     }
 
+    /**
+     * Downloads the archive, verified against the job's size and SHA-256. A mismatch is downloaded once
+     * more (a transfer can be damaged on the way); a second mismatch means the object itself differs from
+     * what the job says, which no retry can change.
+     */
+    private StoredObject download(UnpackJob job, Path archive) throws Exception {
+        for (int round = 1; ; round++) {
+            try {
+                return store.download(job.s3Key(), archive, job.sizeBytes(), job.sha256(),
+                        new ProgressLog(log, "download of " + job.s3Key(), clock));
+            } catch (MissingObjectException e) {
+                throw new PermanentJobException("s3_key " + job.s3Key() + " does not exist in bucket " + store.bucket());
+            } catch (IntegrityException e) {
+                if (round == 2) {
+                    throw new PermanentJobException(e.getMessage() + " (downloaded twice; the stored object is not the one the job names)", e);
+                }
+                log.warn("{}; downloading it once more", e.getMessage());
+            }
+        }
+    }
+
     private Manifest unpack(UnpackJob job, Path batchDir) throws Exception {
         String batchId = job.batchId();
         BatchCompletion.removeTree(batchDir);
@@ -104,22 +126,16 @@ final class UnpackHandler implements JobHandler<UnpackJob> {
         try {
             Files.createDirectories(batchDir);
             Path archive = batchDir.resolve("archive" + ArchiveNames.extension(job.originalFilename()));
-            StoredObject downloaded;
-            try {
-                downloaded = store.download(job.s3Key(), archive, job.sizeBytes(), job.sha256(),
-                        new ProgressLog(log, "download of " + job.s3Key(), clock));
-            } catch (MissingObjectException e) {
-                throw new PermanentJobException("s3_key " + job.s3Key() + " does not exist in bucket " + store.bucket());
-            }
+            StoredObject downloaded = download(job, archive);
             metrics.downloaded(downloaded.sizeBytes());
             Path extracted = batchDir.resolve("extracted");
             SafeExtractor.Result result = extractor.extract(archive, extracted);
             Files.delete(archive);
-            log.info("extracted {} files ({}) from {}{}", result.files(), ProgressLog.human(result.bytes()), job.originalFilename(),
-                    result.skippedLinks() > 0 ? ", skipped " + result.skippedLinks() + " links" : "");
-            RecordingConverter.Outcome outcome = converter.convertAll(extracted, batchDir.resolve("opus"));
+            log.info("extracted {} recordings ({} read) from {}; {} other entries ignored{}", result.recordings().size(),
+                    ProgressLog.human(result.bytes()), job.originalFilename(), result.ignored().size(), IgnoredSummary.of(result.ignored()));
+            RecordingConverter.Outcome outcome = converter.convertAll(result.recordings(), batchDir.resolve("opus"));
             BatchCompletion.removeTree(extracted);
-            Manifest manifest = new Manifest(batchId, outcome.recordings(), outcome.ignoredFiles());
+            Manifest manifest = new Manifest(batchId, outcome.recordings(), result.ignored());
             manifest.write(batchDir, json);
             return manifest;
         } catch (Exception e) {

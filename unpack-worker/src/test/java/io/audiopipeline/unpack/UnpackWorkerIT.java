@@ -256,20 +256,39 @@ class UnpackWorkerIT {
     }
 
     @Test
-    void aChecksumMismatchIsRetriedThenDeadLettered() throws Exception {
+    void aChecksumMismatchIsDownloadedOnceMoreThenDeadLetteredWithoutFurtherAttempts() throws Exception {
         Path archive = new ArchiveBuilder().file("a.mp3", audio.resolve("speech.mp3")).writeTarGz(tmp.resolve("sum.tar.gz"));
         UnpackJob published = publish(archive);
         redis.flushDB();
         UnpackJob wrong = new UnpackJob(published.batchId(), published.s3Key(), published.originalFilename(), published.transferredAt(),
                 published.sizeBytes(), "0".repeat(64));
         redis.lpush(QueueKeys.unpack().main(), codec.encode(wrong));
+        ListAppender<ILoggingEvent> logs = new ListAppender<>();
+        logs.start();
+        ((Logger) LoggerFactory.getLogger(UnpackHandler.class)).addAppender(logs);
         startWorker(env());
         await().atMost(Duration.ofSeconds(30)).until(() -> dead().size() == 1);
         DeadLetter entry = dead().list(0, 1).get(0);
-        assertThat(entry.attempts()).isEqualTo(2);
-        assertThat(entry.error()).startsWith("failed after 2 attempts: IntegrityException: download of " + published.s3Key() + " is corrupt");
+        assertThat(entry.attempts()).as("no retry can change the stored object").isEqualTo(1);
+        assertThat(entry.error()).startsWith("download of " + published.s3Key() + " is corrupt").contains("downloaded twice");
+        assertThat(logs.list).extracting(ILoggingEvent::getFormattedMessage).filteredOn(m -> m.endsWith("downloading it once more")).hasSize(1);
         assertThat(scratch.resolve(published.batchId())).doesNotExist();
         assertThat(redis.llen(QueueKeys.transcribe(NODE).main())).isZero();
+    }
+
+    @Test
+    void aCorruptArchiveIsDeadLetteredAtOnceNamingWhereItBroke() throws Exception {
+        Path whole = new ArchiveBuilder().file("a.mp3", audio.resolve("speech.mp3")).file("b.mp3", audio.resolve("speech.mp3"))
+                .writeTarGz(tmp.resolve("whole.tar.gz"));
+        byte[] bytes = Files.readAllBytes(whole);
+        Path truncated = Files.write(tmp.resolve("truncated.tar.gz"), java.util.Arrays.copyOf(bytes, bytes.length * 2 / 3));
+        UnpackJob job = publish(truncated);
+        startWorker(env());
+        await().atMost(Duration.ofSeconds(30)).until(() -> dead().size() == 1);
+        DeadLetter entry = dead().list(0, 1).get(0);
+        assertThat(entry.attempts()).as("a corrupt archive stays corrupt: not retried").isEqualTo(1);
+        assertThat(entry.error()).startsWith("the archive is corrupt");
+        assertThat(scratch.resolve(job.batchId())).doesNotExist();
     }
 
     @Test

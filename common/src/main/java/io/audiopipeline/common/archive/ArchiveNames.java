@@ -5,7 +5,9 @@ import java.util.Locale;
 
 /** The archive kinds of the contract and their extensions. */
 public final class ArchiveNames {
-    public static final List<String> EXTENSIONS = List.of(".tar.gz", ".tgz", ".tar", ".zip");
+    /** Longer first: {@code .tar.gz} before {@code .tar}. */
+    public static final List<String> EXTENSIONS = List.of(".tar.gz", ".tgz", ".tar.bz2", ".tbz2", ".tar.xz", ".txz", ".tar.zst", ".tzst",
+            ".tar", ".zip");
 
     private ArchiveNames() {
     }

@@ -18,7 +18,7 @@ import java.util.regex.Pattern;
 public final class Env {
     private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)?");
     private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*([kKmMgGtT]i?[bB]?|[bB])?");
-    private static final Set<String> SECRET_WORDS = Set.of("PASSWORD", "SECRET", "TOKEN");
+    private static final Set<String> SECRET_WORDS = Set.of("PASSWORD", "PASSPHRASE", "SECRET", "TOKEN");
 
     private final Map<String, String> source;
     private final Map<String, String> effective = new LinkedHashMap<>();

@@ -6,7 +6,7 @@ import java.util.UUID;
 /** A row of {@code audio_files}. */
 public record AudioFileRecord(UUID audioId, String batchId, String originalFilename, String s3Key, String sha256,
                               Long sizeBytes, Double durationSeconds, String status, String error, int attempts,
-                              Instant createdAt, Instant updatedAt) {
+                              Instant createdAt, Instant updatedAt, boolean noSpeech) {
     public boolean completed() {
         return "completed".equals(status);
     }

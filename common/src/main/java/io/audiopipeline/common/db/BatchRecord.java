@@ -6,5 +6,5 @@ import java.time.Instant;
 public record BatchRecord(String batchId, String s3Key, String originalFilename, String sha256, Long sizeBytes,
                           String node, String status, Integer totalFiles, int processedFiles, int failedFiles,
                           String error, Instant transferredAt, Instant createdAt, Instant unpackedAt,
-                          Instant completedAt, Instant updatedAt) {
+                          Instant completedAt, Instant updatedAt, int ignoredEntries) {
 }

@@ -14,7 +14,7 @@ import java.util.Optional;
 /** The {@code batches} table. Every write is safe to repeat. */
 public final class BatchRepository {
     private static final String COLUMNS = "batch_id, s3_key, original_filename, sha256, size_bytes, node, status, total_files, "
-            + "processed_files, failed_files, error, transferred_at, created_at, unpacked_at, completed_at, updated_at";
+            + "processed_files, failed_files, error, transferred_at, created_at, unpacked_at, completed_at, updated_at, ignored_entries";
 
     private final Database db;
 
@@ -139,7 +139,7 @@ public final class BatchRepository {
                         rows.add(new BatchRecord(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
                                 (Long) rs.getObject(5), rs.getString(6), rs.getString(7), (Integer) rs.getObject(8),
                                 rs.getInt(9), rs.getInt(10), rs.getString(11), instant(rs, 12), instant(rs, 13),
-                                instant(rs, 14), instant(rs, 15), instant(rs, 16)));
+                                instant(rs, 14), instant(rs, 15), instant(rs, 16), rs.getInt(17)));
                     }
                 }
                 return rows;

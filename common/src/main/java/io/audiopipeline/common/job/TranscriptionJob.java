@@ -11,12 +11,18 @@ public record TranscriptionJob(
         @JsonProperty(value = "original_filename", required = true) String originalFilename,
         @JsonProperty("sha256") String sha256,
         @JsonProperty("duration_seconds") Double durationSeconds) implements Job {
+    /**
+     * The longest {@code original_filename}, in characters: well above what tar and zip writers produce
+     * (a 4,096-byte path limit), and small enough that an encoded job stays far below
+     * {@link JobCodec#MAX_PAYLOAD_CHARS} even with every character escaped.
+     */
+    public static final int MAX_ORIGINAL_FILENAME_CHARS = 8192;
 
     @Override
     public void validate() throws MalformedJobException {
         JobFields.batchId(batchId);
         JobFields.text("opus_path", opusPath, 4096);
-        JobFields.text("original_filename", originalFilename, 1024);
+        JobFields.text("original_filename", originalFilename, MAX_ORIGINAL_FILENAME_CHARS);
         JobFields.sha256(sha256);
         if (durationSeconds != null && (durationSeconds < 0 || durationSeconds.isNaN() || durationSeconds.isInfinite())) {
             throw new MalformedJobException("duration_seconds must be a non-negative number, got " + durationSeconds);

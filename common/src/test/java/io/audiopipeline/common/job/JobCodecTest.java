@@ -49,7 +49,10 @@ class JobCodecTest {
         assertThatThrownBy(() -> codec.decode("{\"batch_id\":\"../../etc\",\"opus_path\":\"/x\",\"original_filename\":\"a\"}", TranscriptionJob.class))
                 .hasMessageStartingWith("batch_id must look like YYYYMMDD-HHMMSS-xxxxxx");
         assertThatThrownBy(() -> codec.decode("{\"batch_id\":\"20250622-143052-a1b2c3\",\"opus_path\":\"/x\",\"original_filename\":\""
-                + "a".repeat(5000) + "\"}", TranscriptionJob.class)).hasMessage("original_filename is 5000 characters, more than the 1024 allowed");
+                + "a".repeat(9000) + "\"}", TranscriptionJob.class)).hasMessage("original_filename is 9000 characters, more than the 8192 allowed");
+        String longest = "\u0001".repeat(TranscriptionJob.MAX_ORIGINAL_FILENAME_CHARS);
+        assertThat(codec.encode(new TranscriptionJob("20250622-143052-a1b2c3", "/" + "p".repeat(4095), longest, null, null)))
+                .as("the longest name, every character escaped, still fits a payload").hasSizeLessThan(JobCodec.MAX_PAYLOAD_CHARS);
         assertThatThrownBy(() -> codec.decode("{\"batch_id\":\"20250622-143052-a1b2c3\",\"opus_path\":\"/x\",\"original_filename\":\"a\","
                 + "\"sha256\":\"XYZ\"}", TranscriptionJob.class)).hasMessageStartingWith("sha256 must be 64 lowercase hex digits");
         assertThatThrownBy(() -> codec.decode("{\"x\":\"" + "a".repeat(70_000) + "\"}", UnpackJob.class)).hasMessageContaining("more than the");

@@ -29,12 +29,28 @@ public final class WorkerProcess implements AutoCloseable {
     }
 
     public static WorkerProcess start(String program, Map<String, String> env, Path logDir, String... args) throws IOException {
+        return start(program, env, false, logDir, args);
+    }
+
+    /**
+     * Started as systemd starts a service: an environment of nothing but systemd's PATH and the given
+     * variables (the unit's env file), so no LANG, LC_*, HOME or JAVA_HOME from the test's shell.
+     */
+    public static WorkerProcess startLikeSystemd(String program, Map<String, String> env, Path logDir, String... args) throws IOException {
+        return start(program, env, true, logDir, args);
+    }
+
+    private static WorkerProcess start(String program, Map<String, String> env, boolean bare, Path logDir, String... args) throws IOException {
         List<String> command = new ArrayList<>();
         command.add(projectRoot().resolve("bin").resolve(program).toString());
         command.addAll(List.of(args));
         Files.createDirectories(logDir);
         Path log = logDir.resolve(program + "-" + System.nanoTime() + ".log");
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+        if (bare) {
+            builder.environment().clear();
+            builder.environment().put("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+        }
         builder.environment().putAll(env);
         builder.environment().put("PIPELINE_HOME", projectRoot().toString());
         return new WorkerProcess(program, builder.start(), log);
