@@ -83,7 +83,9 @@ class PocketSphinxEngine:
             raise TranscriptionError("audio file %s does not exist" % path, retryable=False)
         with tempfile.TemporaryDirectory(prefix="psbridge") as tmp:
             wav = os.path.join(tmp, "audio.wav")
-            decode = subprocess.run([self.ffmpeg, "-nostdin", "-loglevel", "error", "-y", "-i", path, "-ac", "1", "-ar", "16000",
+            # the unpack worker's own Ogg Opus, from a local file only: nothing else is decoded
+            decode = subprocess.run([self.ffmpeg, "-nostdin", "-loglevel", "error", "-y", "-protocol_whitelist", "file",
+                                     "-format_whitelist", "ogg,wav,flac,mp3", "-i", path, "-ac", "1", "-ar", "16000",
                                      "-acodec", "pcm_s16le", "-f", "wav", wav], capture_output=True, text=True, timeout=TIMEOUT_SECONDS)
             if decode.returncode != 0 or not os.path.isfile(wav):
                 raise TranscriptionError("cannot decode %s: %s" % (path, decode.stderr.strip()[-300:]), retryable=False)

@@ -84,7 +84,7 @@ interface ArchiveReader extends Closeable {
             return ArchiveStreamFactory.detect(in);
         } catch (ArchiveException e) {
             if (e.getCause() instanceof IOException io) {
-                throw new ArchiveRejectedException("the archive is corrupt: its first bytes cannot be read (" + io.getMessage() + ")", e);
+                throw new ArchiveRejectedException("the archive is corrupt: its first bytes cannot be read (" + io + ")", e);
             }
             throw new ArchiveRejectedException("not a tar or zip archive: " + e.getMessage(), e);
         }

@@ -9,8 +9,16 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
 
-/** Converts one recording to mono 16 kHz Opus with ffmpeg, through a {@code .part} file. */
+/**
+ * Converts one recording to mono 16 kHz Opus with ffmpeg, through a {@code .part} file. ffmpeg reads
+ * only the file it is given and only as audio: local files only (no network, no device) and audio
+ * demuxers only, so a playlist, concat list or image disguised as a recording fails alone instead of
+ * making ffmpeg read another file of the node.
+ */
 final class FfmpegConverter {
+    /** Audio demuxers ffmpeg may pick for a recording (mov covers m4a/mp4, asf covers wma, matroska covers mka/webm). */
+    static final String AUDIO_DEMUXERS = "mp3,wav,w64,flac,ogg,mov,aac,asf,matroska,aiff,caf,amr,au,wv,ape,tta,mpc,mpc8,dsf";
+
     private final String ffmpeg;
     private final String bitrate;
     private final Duration timeout;
@@ -25,6 +33,7 @@ final class FfmpegConverter {
 
     List<String> arguments(Path source, Path part) {
         return List.of(ffmpeg, "-nostdin", "-hide_banner", "-loglevel", "error", "-y",
+                "-protocol_whitelist", "file", "-format_whitelist", AUDIO_DEMUXERS,
                 "-i", source.toString(),
                 "-vn", "-map_metadata", "-1", "-ac", "1", "-ar", "16000",
                 "-c:a", "libopus", "-b:a", bitrate, "-application", "voip",

@@ -5,6 +5,7 @@ import io.audiopipeline.common.archive.ArchiveNames;
 import io.audiopipeline.common.batch.BatchCompletion;
 import io.audiopipeline.common.batch.BatchCounts;
 import io.audiopipeline.common.batch.BatchTracker;
+import io.audiopipeline.common.db.BatchRecord;
 import io.audiopipeline.common.db.BatchRepository;
 import io.audiopipeline.common.job.UnpackJob;
 import io.audiopipeline.common.storage.IntegrityException;
@@ -68,6 +69,7 @@ final class UnpackHandler implements JobHandler<UnpackJob> {
     @Override
     public void handle(UnpackJob job, int attempt) throws Exception {
         String batchId = job.batchId();
+        refuseForeign(job);
         Path batchDir = config.scratchRoot().resolve(batchId);
         BatchCounts counts = tracker.counts(batchId);
         if (!counts.exists() && batches.find(batchId).map(b -> "completed".equals(b.status())).orElse(false)) {
@@ -92,9 +94,42 @@ final class UnpackHandler implements JobHandler<UnpackJob> {
         handOff.handOff(job, manifest.get());
     }
 
+    /**
+     * A job touches only its own batch: its {@code s3_key} must be exactly {@code archives/<its batch_id><ext>},
+     * and a batch id already bound to an archive cannot be reused for another one. Either is dead-lettered
+     * at once, naming both, before anything is read, written or deleted.
+     */
+    private void refuseForeign(UnpackJob job) throws Exception {
+        String prefix = store.config().archivePrefix();
+        if (!ArchiveNames.isArchiveKeyOf(prefix, job.batchId(), job.s3Key())) {
+            throw new PermanentJobException("s3_key '" + job.s3Key() + "' is not an archive of batch " + job.batchId() + ": an unpack job may name only "
+                    + prefix + job.batchId() + " with one of " + String.join(" ", ArchiveNames.EXTENSIONS));
+        }
+        Optional<BatchRecord> row = batches.find(job.batchId());
+        if (row.isPresent() && !sameArchive(row.get(), job)) {
+            throw new PermanentJobException("batch " + job.batchId() + " already holds archive " + row.get().s3Key()
+                    + (row.get().sha256() == null ? "" : " (sha256 " + row.get().sha256() + ")") + "; this job names " + job.s3Key()
+                    + (job.sha256() == null ? "" : " (sha256 " + job.sha256() + ")") + ": a batch id is never reused for another archive");
+        }
+    }
+
+    private static boolean sameArchive(BatchRecord row, UnpackJob job) {
+        boolean sameKey = row.s3Key().equals(job.s3Key());
+        boolean sameSum = row.sha256() == null || job.sha256() == null || row.sha256().equals(job.sha256());
+        return sameKey && sameSum;
+    }
+
+    /** The batch is marked failed only when the job was its own: a refused foreign job leaves every batch as it was. */
     @Override
     public void onDeadLetter(UnpackJob job, String reason) throws Exception {
-        batches.markFailed(job.batchId(), reason);
+        Optional<BatchRecord> row = batches.find(job.batchId());
+        boolean own = ArchiveNames.isArchiveKeyOf(store.config().archivePrefix(), job.batchId(), job.s3Key())
+                && (row.isEmpty() || sameArchive(row.get(), job));
+        if (own) {
+            batches.markFailed(job.batchId(), reason);
+        } else {
+            log.warn("dead-lettered job for batch {} was not that batch's own; the batch is left as it was", job.batchId());
+        }
     }
 
     /**

@@ -105,7 +105,8 @@ class SafeExtractorTest {
     void ffmpegGetsAnArgumentListForMono16kOpusThroughAPartFile() {
         FfmpegConverter ffmpeg = new FfmpegConverter("ffmpeg", "24k", Duration.ofMinutes(1), null);
         assertThat(ffmpeg.arguments(Path.of("/s/a b.mp3"), Path.of("/s/o.opus.part"))).containsExactly(
-                "ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error", "-y", "-i", "/s/a b.mp3", "-vn", "-map_metadata", "-1",
+                "ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error", "-y",
+                "-protocol_whitelist", "file", "-format_whitelist", FfmpegConverter.AUDIO_DEMUXERS, "-i", "/s/a b.mp3", "-vn", "-map_metadata", "-1",
                 "-ac", "1", "-ar", "16000", "-c:a", "libopus", "-b:a", "24k", "-application", "voip", "-f", "ogg", "/s/o.opus.part");
     }
 }

@@ -118,8 +118,12 @@ class UnpackWorkerIT {
     }
 
     private Worker<UnpackJob> startWorker(Map<String, String> env) {
+        return startWorker(env, ArchiveRetention.KEEP);
+    }
+
+    private Worker<UnpackJob> startWorker(Map<String, String> env, ArchiveRetention retention) {
         Env e = new Env(env);
-        Worker<UnpackJob> w = UnpackAssembly.worker(UnpackConfig.from(e), RuntimeConfig.from(e, 0, 1), ArchiveRetention.KEEP, redis, db, store,
+        Worker<UnpackJob> w = UnpackAssembly.worker(UnpackConfig.from(e), RuntimeConfig.from(e, 0, 1), retention, redis, db, store,
                 convertPool, new PrometheusRegistry(), Clock.systemUTC());
         workers.add(w);
         w.start();
@@ -293,11 +297,74 @@ class UnpackWorkerIT {
 
     @Test
     void aMissingObjectIsAPermanentFailureWithAClearReason() throws Exception {
-        UnpackJob job = new UnpackJob(BatchId.next(Clock.systemUTC()), "archives/nope.tar", "nope.tar", Instant.now(), null, null);
+        String batchId = BatchId.next(Clock.systemUTC());
+        UnpackJob job = new UnpackJob(batchId, "archives/" + batchId + ".tar", "nope.tar", Instant.now(), null, null);
         redis.lpush(QueueKeys.unpack().main(), codec.encode(job));
         startWorker(env());
         await().atMost(Duration.ofSeconds(30)).until(() -> dead().size() == 1);
-        assertThat(dead().list(0, 1).get(0).error()).isEqualTo("s3_key archives/nope.tar does not exist in bucket " + BUCKET);
+        assertThat(dead().list(0, 1).get(0).error()).isEqualTo("s3_key archives/" + batchId + ".tar does not exist in bucket " + BUCKET);
+    }
+
+    @Test
+    void aPlaylistDisguisedAsARecordingFailsAloneAndReadsNothingElseOnTheNode() throws Exception {
+        Path secret = AudioFixtures.speech("this is another customer's secret", tmp.resolve("secret.wav"));
+        String playlist = "#EXTM3U\n#EXT-X-TARGETDURATION:10\n#EXTINF:10,\n" + secret + "\n#EXT-X-ENDLIST\n";
+        Path archive = new ArchiveBuilder().text("evil.mp3", playlist).file("good.mp3", audio.resolve("speech.mp3"))
+                .writeTarGz(tmp.resolve("playlist.tar.gz"));
+        UnpackJob job = publish(archive);
+        startWorker(env());
+        await().atMost(Duration.ofSeconds(60)).until(() -> redis.llen(QueueKeys.transcribe(NODE).main()) == 1);
+        await().atMost(Duration.ofSeconds(10)).until(() -> new BatchTracker(redis).counts(job.batchId()).total() != null);
+        BatchCounts counts = new BatchTracker(redis).counts(job.batchId());
+        assertThat(counts.total()).isEqualTo(2);
+        assertThat(counts.failed()).as("the playlist fails alone").isEqualTo(1);
+        AudioFileRecord evil = new AudioFileRepository(db).byBatch(job.batchId()).stream()
+                .filter(f -> f.originalFilename().equals("evil.mp3")).findFirst().orElseThrow();
+        assertThat(evil.status()).isEqualTo("failed");
+        assertThat(evil.error()).contains("not on whitelist");
+        assertThat(transcribeJobs()).extracting(j -> j.get("original_filename").asText()).containsExactly("good.mp3");
+        try (Stream<Path> opus = Files.list(scratch.resolve(job.batchId()).resolve("opus"))) {
+            assertThat(opus.map(p -> p.getFileName().toString())).as("no Opus made from the other file").noneMatch(n -> n.contains("evil"));
+        }
+    }
+
+    @Test
+    void aJobNamingAnotherObjectIsRefusedAndNothingItNamesIsReadOrDeleted() throws Exception {
+        // a real batch, and an object outside archives/ that must survive
+        Path archive = new ArchiveBuilder().file("a.mp3", audio.resolve("speech.mp3")).writeTarGz(tmp.resolve("victim.tar.gz"));
+        UnpackJob victim = publish(archive);
+        redis.del(QueueKeys.unpack().main());
+        Path keep = Files.write(tmp.resolve("keep-me.tar"), "precious bytes".getBytes());
+        store.upload(keep, "other/keep-me.tar", TransferProgress.NONE);
+        store.upload(keep, "other/y.tar", TransferProgress.NONE);
+        String victimSha = store.head(victim.s3Key()).orElseThrow().sha256();
+
+        List<String> forgedKeys = List.of(victim.s3Key(), "other/keep-me.tar", "archives/../other/y.tar",
+                "archives/" + victim.batchId() + ".tar.gz.bak");
+        for (String key : forgedKeys) {
+            String forgedBatch = BatchId.next(Clock.systemUTC());
+            redis.lpush(QueueKeys.unpack().main(), codec.encode(new UnpackJob(forgedBatch, key, "forged.tar.gz", Instant.now(), null, null)));
+        }
+        // the victim's own id with another archive: refused, naming both keys
+        Path other = new ArchiveBuilder().file("b.mp3", audio.resolve("speech.mp3")).writeTarGz(tmp.resolve("other.tar.gz"));
+        store.upload(other, "archives/" + victim.batchId() + ".tar", TransferProgress.NONE);
+        redis.lpush(QueueKeys.unpack().main(), codec.encode(new UnpackJob(victim.batchId(), "archives/" + victim.batchId() + ".tar", "other.tar",
+                Instant.now(), null, null)));
+        startWorker(env(), ArchiveRetention.DELETE);
+        await().atMost(Duration.ofSeconds(30)).until(() -> dead().size() == forgedKeys.size() + 1);
+
+        List<DeadLetter> entries = dead().list(0, 100);
+        assertThat(entries).allSatisfy(e -> assertThat(e.attempts()).as("refused at once").isEqualTo(1));
+        assertThat(entries).extracting(DeadLetter::error).filteredOn(r -> r.contains("is not an archive of batch")).hasSize(forgedKeys.size());
+        assertThat(entries).extracting(DeadLetter::error).anyMatch(r -> r.contains("already holds archive " + victim.s3Key())
+                && r.contains("this job names archives/" + victim.batchId() + ".tar"));
+        assertThat(store.head(victim.s3Key()).orElseThrow().sha256()).as("the other batch's archive is untouched").isEqualTo(victimSha);
+        assertThat(store.head("other/keep-me.tar")).isPresent();
+        assertThat(store.head("other/y.tar")).isPresent();
+        assertThat(new BatchRepository(db).find(victim.batchId()).orElseThrow().status()).as("the victim batch is not marked failed")
+                .isEqualTo("queued");
+        assertThat(new BatchTracker(redis).counts(victim.batchId()).exists()).as("no counter of the victim moved").isFalse();
+        assertThat(redis.llen(QueueKeys.transcribe(NODE).main())).isZero();
     }
 
     @Test

@@ -23,6 +23,16 @@ public final class ArchiveNames {
         return "";
     }
 
+    /**
+     * Whether {@code key} is exactly {@code <prefix><batchId><extension>} with one of {@link #EXTENSIONS}:
+     * the only object a job of that batch may read, and the only one its completion may delete. Anything
+     * else (another batch's archive, another prefix, {@code ..}) belongs to someone else.
+     */
+    public static boolean isArchiveKeyOf(String prefix, String batchId, String key) {
+        String stem = prefix + batchId;
+        return key != null && key.startsWith(stem) && EXTENSIONS.contains(key.substring(stem.length()));
+    }
+
     public static boolean isArchive(String filename) {
         return !extension(filename).isEmpty();
     }

@@ -1,5 +1,6 @@
 package io.audiopipeline.common.batch;
 
+import io.audiopipeline.common.archive.ArchiveNames;
 import io.audiopipeline.common.db.BatchRepository;
 import io.audiopipeline.common.db.EventLog;
 import io.audiopipeline.common.storage.ObjectStore;
@@ -45,7 +46,11 @@ public final class BatchCompletion {
         removeTree(scratchRoot.resolve(batchId));
         batches.markCompleted(batchId, counts.processed(), counts.failed());
         if (retention == ArchiveRetention.DELETE && counts.s3Key() != null) {
-            store.delete(counts.s3Key());
+            if (ArchiveNames.isArchiveKeyOf(store.config().archivePrefix(), batchId, counts.s3Key())) {
+                store.delete(counts.s3Key());
+            } else {
+                log.warn("batch {} names s3_key {}, which is not its own archive: it is not deleted", batchId, counts.s3Key());
+            }
         }
         events.record(batchId, null, "batch_completed", "processed=" + counts.processed() + " failed=" + counts.failed()
                 + " total=" + counts.total());
