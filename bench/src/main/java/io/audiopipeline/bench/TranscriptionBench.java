@@ -6,6 +6,7 @@ import io.audiopipeline.common.db.BatchRepository;
 import io.audiopipeline.common.job.BatchId;
 import io.audiopipeline.common.job.JobCodec;
 import io.audiopipeline.common.job.TranscriptionJob;
+import io.audiopipeline.common.queue.JobPublisher;
 import io.audiopipeline.common.queue.QueueKeys;
 import io.audiopipeline.common.testing.WorkerProcess;
 import java.net.URI;
@@ -63,8 +64,9 @@ final class TranscriptionBench {
                 JobCodec codec = new JobCodec();
                 long start = System.nanoTime();
                 for (int i = 0; i < files; i++) {
-                    e.redis.lpush(QueueKeys.transcribe("bench-gpu").main(), codec.encode(new TranscriptionJob(batchId,
-                            batchFiles.get(i).toString(), "clip-" + i + ".mp3", null, null)));
+                    // as the unpack worker's hand-off publishes them: the GPU worker takes only published files
+                    new JobPublisher(e.redis, Duration.ofDays(1)).publishOnce(QueueKeys.transcribe("bench-gpu"), batchId, "clip-" + i + ".mp3",
+                            codec.encode(new TranscriptionJob(batchId, batchFiles.get(i).toString(), "clip-" + i + ".mp3", null, null)));
                 }
                 PipelineRuns.await(Duration.ofMinutes(20), () -> tracker.counts(batchId).processed() == files, "transcription did not finish");
                 double wall = (System.nanoTime() - start) / 1e9;

@@ -5,6 +5,7 @@ import io.audiopipeline.common.db.BatchRepository;
 import io.audiopipeline.common.job.BatchId;
 import io.audiopipeline.common.job.JobCodec;
 import io.audiopipeline.common.job.TranscriptionJob;
+import io.audiopipeline.common.queue.JobPublisher;
 import io.audiopipeline.common.queue.QueueKeys;
 import io.audiopipeline.common.testing.WorkerProcess;
 import java.nio.file.Files;
@@ -40,7 +41,8 @@ final class TranscriptionRun {
              RssSampler rss = new RssSampler(gpu.pid())) {
             for (int i = 0; i < files; i++) {
                 Path f = Files.copy(clips.get(i % clips.size()), dir.resolve(String.format("%05d.opus", i)));
-                e.redis.lpush(QueueKeys.transcribe(node).main(), codec.encode(new TranscriptionJob(batchId, f.toString(), "m-" + i + ".mp3", null, null)));
+                new JobPublisher(e.redis, Duration.ofDays(1)).publishOnce(QueueKeys.transcribe(node), batchId, "m-" + i + ".mp3",
+                        codec.encode(new TranscriptionJob(batchId, f.toString(), "m-" + i + ".mp3", null, null)));
             }
             PipelineRuns.await(Duration.ofMinutes(30), () -> tracker.counts(batchId).processed() == files, "gpu run did not finish");
             double peak = rss.peakMb();

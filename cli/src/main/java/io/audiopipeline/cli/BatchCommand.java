@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.audiopipeline.common.batch.BatchCounts;
 import io.audiopipeline.common.batch.BatchTracker;
+import io.audiopipeline.common.config.Printable;
 import io.audiopipeline.common.db.AudioFileRecord;
 import io.audiopipeline.common.db.AudioFileRepository;
 import io.audiopipeline.common.db.BatchRecord;
@@ -75,13 +76,13 @@ final class BatchCommand implements Callable<Integer> {
                 row.error() == null ? "" : "\n          error: " + row.error());
         System.out.printf("  files (%d):%n", files.size());
         for (AudioFileRecord f : files) {
-            System.out.printf("    %-11s %-40s %s%s%s%n", f.status(), f.originalFilename(), f.audioId(),
-                    f.noSpeech() ? "  no speech" : "", f.error() == null ? "" : "  error: " + f.error());
+            System.out.printf("    %-11s %-40s %s%s%s%n", f.status(), Printable.escape(f.originalFilename()), f.audioId(),
+                    f.noSpeech() ? "  no speech" : "", f.error() == null ? "" : "  error: " + Printable.escape(f.error()));
         }
         if (!ignored.isEmpty()) {
             System.out.printf("  ignored entries (%d): not recordings, nothing was done with them%n", ignored.size());
             for (IgnoredEntry e : ignored) {
-                System.out.printf("    %-40s %s%n", e.name(), e.reason());
+                System.out.printf("    %-40s %s%n", Printable.escape(e.name()), Printable.escape(e.reason()));
             }
         }
         System.out.println("  (at " + Instant.now() + ")");

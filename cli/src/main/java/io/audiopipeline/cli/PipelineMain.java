@@ -1,5 +1,7 @@
 package io.audiopipeline.cli;
 
+import io.audiopipeline.common.config.Printable;
+import io.audiopipeline.common.config.Secrets;
 import io.audiopipeline.common.app.Launcher;
 import io.audiopipeline.common.app.UnavailableException;
 import io.audiopipeline.common.config.ConfigException;
@@ -31,18 +33,18 @@ public final class PipelineMain implements Runnable {
         CommandLine cli = new CommandLine(new PipelineMain());
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             if (e instanceof ConfigException) {
-                commandLine.getErr().println("pipeline: configuration error: " + e.getMessage());
+                commandLine.getErr().println(Printable.escape(Secrets.mask("pipeline: configuration error: " + e.getMessage())));
                 return Launcher.EX_CONFIG;
             }
             if (e instanceof UnavailableException) {
-                commandLine.getErr().println("pipeline: " + e.getMessage());
+                commandLine.getErr().println(Printable.escape(Secrets.mask("pipeline: " + e.getMessage())));
                 return Launcher.EX_UNAVAILABLE;
             }
             if (e instanceof CliFailure failure) {
-                commandLine.getErr().println("pipeline: " + failure.getMessage());
+                commandLine.getErr().println(Printable.escape(Secrets.mask("pipeline: " + failure.getMessage())));
                 return failure.exitCode();
             }
-            commandLine.getErr().println("pipeline: " + e.getClass().getSimpleName() + ": " + e.getMessage());
+            commandLine.getErr().println(Printable.escape(Secrets.mask("pipeline: " + e.getClass().getSimpleName() + ": " + e.getMessage())));
             return Launcher.EX_SOFTWARE;
         });
         return cli.execute(args);

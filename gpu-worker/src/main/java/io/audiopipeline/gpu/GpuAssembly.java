@@ -12,6 +12,7 @@ import io.audiopipeline.common.db.EventLog;
 import io.audiopipeline.common.db.TranscriptRepository;
 import io.audiopipeline.common.job.JobCodec;
 import io.audiopipeline.common.job.TranscriptionJob;
+import io.audiopipeline.common.queue.JobPublisher;
 import io.audiopipeline.common.queue.QueueKeys;
 import io.audiopipeline.common.storage.ObjectStore;
 import io.audiopipeline.common.worker.Worker;
@@ -40,7 +41,8 @@ final class GpuAssembly {
         BatchCompletion completion = new BatchCompletion(tracker, batches, events, store, config.scratchRoot(), retention,
                 runtime.batchKeyTtl());
         BatchGauges.register(registry, batches);
-        TranscribeHandler handler = new TranscribeHandler(new ScratchPaths(config.scratchRoot()), bridges, config, new AudioFileRepository(db),
+        Publication publication = new Publication(new JobPublisher(redis, runtime.batchKeyTtl()), QueueKeys.transcribe(runtime.nodeName()), codec);
+        TranscribeHandler handler = new TranscribeHandler(new ScratchPaths(config.scratchRoot()), publication, bridges, config, new AudioFileRepository(db),
                 new TranscriptRepository(db), events, store, tracker, completion, metrics);
         RuntimeConfig slots = new RuntimeConfig(runtime.nodeName(), runtime.httpPort(), bridges.size() + 1, runtime.maxAttempts(),
                 runtime.visibilityTimeout(), runtime.retryBaseDelay(), runtime.retryMaxDelay(), runtime.gracePeriod(), runtime.batchKeyTtl());

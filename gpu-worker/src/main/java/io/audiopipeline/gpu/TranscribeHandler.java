@@ -43,9 +43,12 @@ final class TranscribeHandler implements JobHandler<TranscriptionJob> {
     private final BatchTracker tracker;
     private final BatchCompletion completion;
     private final GpuMetrics metrics;
+    private final Publication publication;
 
-    TranscribeHandler(ScratchPaths scratch, BridgePool bridges, GpuConfig config, AudioFileRepository files, TranscriptRepository transcripts,
-                      EventLog events, ObjectStore store, BatchTracker tracker, BatchCompletion completion, GpuMetrics metrics) {
+    TranscribeHandler(ScratchPaths scratch, Publication publication, BridgePool bridges, GpuConfig config, AudioFileRepository files,
+                      TranscriptRepository transcripts, EventLog events, ObjectStore store, BatchTracker tracker, BatchCompletion completion,
+                      GpuMetrics metrics) {
+        this.publication = publication;
         this.scratch = scratch;
         this.bridges = bridges;
         this.config = config;
@@ -66,6 +69,10 @@ final class TranscribeHandler implements JobHandler<TranscriptionJob> {
     @Override
     public void handle(TranscriptionJob job, int attempt) throws Exception {
         Path file = scratch.jobFile(job.batchId(), job.opusPath());
+        String refusal = publication.refusal(job);
+        if (refusal != null) {
+            throw new PermanentJobException(refusal);
+        }
         if (tracker.isCounted(job.batchId(), job.originalFilename())) {
             log.info("{} was already counted for its batch; nothing to redo", job.originalFilename());
             if (tracker.completionPending(job.batchId(), job.originalFilename())) {
@@ -116,6 +123,11 @@ final class TranscribeHandler implements JobHandler<TranscriptionJob> {
         } catch (PermanentJobException refused) {
             // a job pointing outside its batch dir is not a file of the batch: it must not move its counters
             log.warn("refused job is not counted against batch {}", job.batchId());
+            return;
+        }
+        if (publication.refusal(job) != null) {
+            // not a file of the batch as its hand-off published it: no counter, row or file of the batch is touched
+            log.warn("refused job is not counted against batch {}: {}", job.batchId(), publication.refusal(job));
             return;
         }
         AudioFileRecord row;

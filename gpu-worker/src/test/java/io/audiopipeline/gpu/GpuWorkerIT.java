@@ -19,6 +19,7 @@ import io.audiopipeline.common.job.JobCodec;
 import io.audiopipeline.common.job.TranscriptionJob;
 import io.audiopipeline.common.queue.DeadLetter;
 import io.audiopipeline.common.queue.DeadLetters;
+import io.audiopipeline.common.queue.JobPublisher;
 import io.audiopipeline.common.queue.QueueKeys;
 import io.audiopipeline.common.storage.Checksums;
 import io.audiopipeline.common.storage.ObjectStore;
@@ -144,8 +145,9 @@ class GpuWorkerIT {
         new BatchTracker(redis).initialize(batchId, files, "archives/" + batchId + ".tar", NODE);
         for (int i = 0; i < files; i++) {
             Path opus = Files.copy(audio, dir.resolve(String.format("%04d-clip.opus", i + 1)));
-            redis.lpush(QueueKeys.transcribe(NODE).main(), codec.encode(new TranscriptionJob(batchId, opus.toString(), "calls/clip-" + i + ".mp3",
-                    Checksums.sha256(opus), AudioFixtures.duration(opus))));
+            String name = "calls/clip-" + i + ".mp3";
+            new JobPublisher(redis, Duration.ofDays(1)).publishOnce(QueueKeys.transcribe(NODE), batchId, name,
+                    codec.encode(new TranscriptionJob(batchId, opus.toString(), name, Checksums.sha256(opus), AudioFixtures.duration(opus))));
         }
         return batchId;
     }
@@ -320,11 +322,46 @@ class GpuWorkerIT {
         await().atMost(Duration.ofSeconds(30)).until(() -> dead.size() == 5);
         assertThat(dead.list(0, 10)).extracting(DeadLetter::error).anyMatch(e -> e.contains("is outside SCRATCH_ROOT/" + batchId))
                 .anyMatch(e -> e.contains("through a link"))
-                .anyMatch(e -> e.startsWith("unknown batch_id 20200101-000000-000000"))
+                .anyMatch(e -> e.startsWith("'d.mp3' is not a file the hand-off of batch 20200101-000000-000000 published"))
                 .anyMatch(e -> e.startsWith("malformed payload: field 'batch_id'"));
         assertThat(secret).exists().hasContent("do not read or delete me");
         BatchCounts counts = new BatchTracker(redis).counts(batchId);
         assertThat(counts.failed() + counts.processed()).as("refused jobs do not move the batch's counters").isZero();
         assertThat(store.list("processed/")).as("nothing uploaded").hasSize(objectsBefore);
+    }
+
+    @Test
+    void jobsTheHandOffDidNotPublishAreRefusedWithoutTouchingTheBatch() throws Exception {
+        String batchId = batchOf(speech, 2);
+        String queue = QueueKeys.transcribe(NODE).main();
+        List<TranscriptionJob> real = new ArrayList<>();
+        for (String raw : redis.lrange(queue, 0, -1)) {
+            real.add(codec.decode(raw, TranscriptionJob.class));
+        }
+        redis.del(queue);
+        TranscriptionJob sibling = real.get(0);
+        byte[] siblingBytes = Files.readAllBytes(Path.of(sibling.opusPath()));
+        // an invented name, and a new name carrying a real sibling's path
+        redis.lpush(queue, codec.encode(new TranscriptionJob(batchId, sibling.opusPath(), "invented.mp3", null, null)));
+        redis.lpush(queue, codec.encode(new TranscriptionJob(batchId, sibling.opusPath().replace("0001", "0009"), "calls/clip-0.mp3", null, null)));
+        startWorker(env(fakeBridgeDir("")));
+        DeadLetters dead = new DeadLetters(redis, QueueKeys.transcribe(NODE), codec.mapper());
+        await().atMost(Duration.ofSeconds(30)).until(() -> dead.size() == 2 && workers.get(0).queue().stats().inFlight() == 0);
+        assertThat(dead.list(0, 10)).extracting(DeadLetter::error)
+                .anyMatch(e -> e.startsWith("'invented.mp3' is not a file the hand-off of batch " + batchId + " published"))
+                .anyMatch(e -> e.contains("was published at " + sibling.opusPath()));
+        assertThat(dead.list(0, 10)).allSatisfy(d -> assertThat(d.attempts()).isEqualTo(1));
+        BatchCounts counts = new BatchTracker(redis).counts(batchId);
+        assertThat(counts.processed() + counts.failed()).as("the counters did not move").isZero();
+        assertThat(Path.of(sibling.opusPath())).as("the sibling's file is untouched").hasBinaryContent(siblingBytes);
+        assertThat(new AudioFileRepository(db).byBatch(batchId)).as("no row for an invented name").isEmpty();
+        assertThat(completed(batchId)).isFalse();
+
+        // the real jobs still complete the batch exactly at its total
+        for (TranscriptionJob j : real) {
+            redis.lpush(queue, codec.encode(j));
+        }
+        await().atMost(Duration.ofSeconds(60)).until(() -> completed(batchId));
+        assertThat(new BatchTracker(redis).counts(batchId).processed()).isEqualTo(2);
     }
 }

@@ -1,5 +1,6 @@
 package io.audiopipeline.common.app;
 
+import io.audiopipeline.common.config.Secrets;
 import io.audiopipeline.common.config.DatabaseConfig;
 import io.audiopipeline.common.config.RedisConfig;
 import io.audiopipeline.common.config.S3Config;
@@ -35,8 +36,8 @@ public final class Infrastructure implements AutoCloseable {
         Database database = null;
         ObjectStore store = null;
         try {
-            check("Redis at " + redisConfig.url(), redis::ping);
-            database = open("PostgreSQL at " + dbConfig.url(), () -> new Database(dbConfig, name));
+            check("Redis at " + Secrets.mask(redisConfig.url().toString()), redis::ping);
+            database = open("PostgreSQL at " + Secrets.mask(dbConfig.url()), () -> new Database(dbConfig, name));
             store = new ObjectStore(s3Config);
             ObjectStore s = store;
             check("S3 bucket '" + s3Config.bucket() + "'" + (s3Config.endpoint() == null ? "" : " at " + s3Config.endpoint()), s::checkBucket);

@@ -1,5 +1,7 @@
 package io.audiopipeline.common.app;
 
+import io.audiopipeline.common.config.Printable;
+import io.audiopipeline.common.config.Secrets;
 import io.audiopipeline.common.config.ConfigException;
 import io.audiopipeline.common.config.Env;
 import java.util.Map;
@@ -24,10 +26,10 @@ public final class Launcher {
         try {
             return body.call();
         } catch (ConfigException e) {
-            System.err.println(program + ": configuration error: " + e.getMessage());
+            System.err.println(program + ": configuration error: " + Printable.escape(Secrets.mask(e.getMessage())));
             return EX_CONFIG;
         } catch (UnavailableException e) {
-            System.err.println(program + ": cannot start: " + e.getMessage());
+            System.err.println(program + ": cannot start: " + Printable.escape(Secrets.mask(e.getMessage())));
             return EX_UNAVAILABLE;
         } catch (Exception e) {
             log.error("{} failed", program, e);

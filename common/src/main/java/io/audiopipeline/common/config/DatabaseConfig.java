@@ -10,6 +10,10 @@ public record DatabaseConfig(String url, String user, String password, int poolS
         if (!url.startsWith("jdbc:postgresql:")) {
             throw new ConfigException("DATABASE_URL", "must start with jdbc:postgresql:, got '" + Env.mask("DATABASE_URL", url) + "'");
         }
+        if (!url.matches("jdbc:postgresql://[^/:?]+.*")) {
+            throw new ConfigException("DATABASE_URL", "has no host: it must look like jdbc:postgresql://host[:port]/database, got '"
+                    + Env.mask("DATABASE_URL", url) + "'");
+        }
         return new DatabaseConfig(url,
                 env.string("DATABASE_USER", System.getProperty("user.name")),
                 env.string("DATABASE_PASSWORD", null),

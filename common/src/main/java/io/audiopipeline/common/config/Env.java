@@ -212,8 +212,8 @@ public final class Env {
                 return "****";
             }
         }
-        // credentials embedded in a URL: redis://:pw@host, jdbc:postgresql://u:pw@host
-        return value.replaceAll("(://[^:/@]*:)[^@/]+@", "$1****@");
+        // credentials embedded in a URL or its parameters: redis://:pw@host, jdbc:postgresql://h/db?password=pw
+        return Secrets.mask(value);
     }
 
     private static long unitBytes(String unit) {

@@ -2,16 +2,19 @@ package io.audiopipeline.common.queue;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import redis.clients.jedis.UnifiedJedis;
 
 /**
  * Enqueues jobs at most once per (group, id): the "already published" mark and the {@code LPUSH} happen
  * in one script, so a producer that crashes and redoes its work never enqueues a job twice, and never
- * marks a job it did not enqueue. The mark is a set per group (a batch) in the queue's hash slot.
+ * marks a job it did not enqueue. The mark is a hash per group (a batch) in the queue's hash slot, id to
+ * the payload as published: a consumer can tell a job its producer published from one pushed by anyone
+ * else ({@link #published}).
  */
 public final class JobPublisher {
     private static final String PUBLISH_ONCE = """
-            if redis.call('SADD', KEYS[1], ARGV[1]) == 0 then return 0 end
+            if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2]) == 0 then return 0 end
             redis.call('LPUSH', KEYS[2], ARGV[2])
             redis.call('PEXPIRE', KEYS[1], ARGV[3])
             return 1
@@ -33,10 +36,26 @@ public final class JobPublisher {
     }
 
     public boolean isPublished(QueueKeys queue, String group, String id) {
-        return redis.sismember(published(queue, group), id);
+        return redis.hexists(published(queue, group), id) || redis.sismember(legacyPublished(queue, group), id);
+    }
+
+    /**
+     * The payload published for (group, id), or empty when none was. A mark left by a version that kept
+     * only the id (a set) reads as the id being published with no payload to compare: {@code ""}.
+     */
+    public Optional<String> published(QueueKeys queue, String group, String id) {
+        String payload = redis.hget(published(queue, group), id);
+        if (payload != null) {
+            return Optional.of(payload);
+        }
+        return redis.sismember(legacyPublished(queue, group), id) ? Optional.of("") : Optional.empty();
     }
 
     static String published(QueueKeys queue, String group) {
+        return "queue:{queue:" + queue.name() + "}:published-jobs:" + group;
+    }
+
+    private static String legacyPublished(QueueKeys queue, String group) {
         return "queue:{queue:" + queue.name() + "}:published:" + group;
     }
 }

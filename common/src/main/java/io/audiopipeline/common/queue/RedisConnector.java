@@ -36,9 +36,16 @@ public final class RedisConnector {
     }
 
     private static JedisClientConfig clientConfig(RedisConfig config) {
+        boolean tls = "rediss".equals(config.url().getScheme());
         DefaultJedisClientConfig.Builder builder = DefaultJedisClientConfig.builder()
                 .connectionTimeoutMillis(5_000).socketTimeoutMillis(10_000)
-                .ssl("rediss".equals(config.url().getScheme()));
+                .ssl(tls);
+        if (tls) {
+            // the server's certificate must name the host we asked for, not just be signed by a trusted CA
+            javax.net.ssl.SSLParameters parameters = new javax.net.ssl.SSLParameters();
+            parameters.setEndpointIdentificationAlgorithm("HTTPS");
+            builder.sslParameters(parameters);
+        }
         String userInfo = config.url().getUserInfo();
         if (userInfo != null && !userInfo.isEmpty()) {
             int colon = userInfo.indexOf(':');
