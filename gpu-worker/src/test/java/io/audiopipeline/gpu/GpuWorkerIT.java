@@ -343,13 +343,13 @@ class GpuWorkerIT {
         byte[] siblingBytes = Files.readAllBytes(Path.of(sibling.opusPath()));
         // an invented name, and a new name carrying a real sibling's path
         redis.lpush(queue, codec.encode(new TranscriptionJob(batchId, sibling.opusPath(), "invented.mp3", null, null)));
-        redis.lpush(queue, codec.encode(new TranscriptionJob(batchId, sibling.opusPath().replace("0001", "0009"), "calls/clip-0.mp3", null, null)));
+        redis.lpush(queue, codec.encode(new TranscriptionJob(batchId, sibling.opusPath(), real.get(1).originalFilename(), null, null)));
         startWorker(env(fakeBridgeDir("")));
         DeadLetters dead = new DeadLetters(redis, QueueKeys.transcribe(NODE), codec.mapper());
         await().atMost(Duration.ofSeconds(30)).until(() -> dead.size() == 2 && workers.get(0).queue().stats().inFlight() == 0);
         assertThat(dead.list(0, 10)).extracting(DeadLetter::error)
                 .anyMatch(e -> e.startsWith("'invented.mp3' is not a file the hand-off of batch " + batchId + " published"))
-                .anyMatch(e -> e.contains("was published at " + sibling.opusPath()));
+                .anyMatch(e -> e.contains("was published at " + real.get(1).opusPath() + ", not at " + sibling.opusPath()));
         assertThat(dead.list(0, 10)).allSatisfy(d -> assertThat(d.attempts()).isEqualTo(1));
         BatchCounts counts = new BatchTracker(redis).counts(batchId);
         assertThat(counts.processed() + counts.failed()).as("the counters did not move").isZero();
