@@ -147,9 +147,16 @@ public final class ObjectStore implements AutoCloseable {
 
     private void uploadMultipart(Path file, PutObjectRequest put, long size, TransferProgress progress) throws IOException {
         TransferListener listener = new TransferListener() {
+            private long reported;
+
+            /** Parts finish on several threads: their snapshots can arrive out of order, and progress never goes back. */
             @Override
-            public void bytesTransferred(Context.BytesTransferred context) {
-                progress.update(context.progressSnapshot().transferredBytes(), size);
+            public synchronized void bytesTransferred(Context.BytesTransferred context) {
+                long done = context.progressSnapshot().transferredBytes();
+                if (done > reported) {
+                    reported = done;
+                    progress.update(done, size);
+                }
             }
         };
         try {
@@ -162,7 +169,9 @@ public final class ObjectStore implements AutoCloseable {
             }
             throw new IOException("multipart upload of " + file + " failed: " + cause.getMessage(), cause);
         }
-        progress.update(size, size);
+        synchronized (listener) {
+            progress.update(size, size);
+        }
     }
 
     /**
