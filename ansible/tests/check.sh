@@ -41,6 +41,13 @@ if command -v systemd-analyze >/dev/null; then
     echo "$out" >&2; echo "systemd-analyze verify found problems" >&2; exit 1
   fi
   say "systemd-analyze verify: units are valid"
+  # least privilege: each unit's exposure, as systemd rates it, is at most 4.0 (0 safest, 10 unsafe)
+  for unit in "$work"/render/units/*.service; do
+    score=$(systemd-analyze security --offline=true "$unit" 2>/dev/null | sed -n 's/.*Overall exposure level for [^:]*: \([0-9.]*\).*/\1/p')
+    [ -n "$score" ] || { echo "systemd-analyze security could not rate $unit" >&2; exit 1; }
+    awk -v s="$score" 'BEGIN { exit !(s <= 4.0) }' || { echo "$(basename "$unit") is rated $score, above 4.0" >&2; exit 1; }
+    say "systemd-analyze security: $(basename "$unit") $score"
+  done
 else
   say "systemd-analyze not present: units not verified"
 fi
@@ -53,6 +60,11 @@ export PIPELINE_RELEASE_VERSION="$(basename "$PIPELINE_RELEASE_TARBALL" .tar.gz 
 ansible-playbook -i inventories/test/hosts.yml playbooks/site.yml --check --diff > "$work/converge.log" 2>&1 || {
   tail -40 "$work/converge.log" >&2; exit 1; }
 tail -3 "$work/converge.log"
+# --check --diff shows what would change, never a secret (the test inventory's password and key)
+if grep -n -E "test-password|test-secret" "$work/converge.log" >&2; then
+  echo "the check-mode converge printed a secret" >&2; exit 1
+fi
+say "check-mode converge with --diff printed no secret"
 
 say "volume.yml against a loop device, twice"
 image="$work/scratch.img"

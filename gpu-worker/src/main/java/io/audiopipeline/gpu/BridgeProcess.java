@@ -54,6 +54,7 @@ final class BridgeProcess implements AutoCloseable {
     static BridgeProcess start(List<String> command, String device, Duration readyTimeout, ObjectMapper json)
             throws BridgeFailure, InterruptedException {
         ProcessBuilder builder = new ProcessBuilder(command);
+        BridgeEnvironment.restrict(builder.environment());
         if (!device.equals("cpu")) {
             builder.environment().put("CUDA_VISIBLE_DEVICES", device);
         }

@@ -45,7 +45,8 @@ final class GpuAssembly {
         TranscribeHandler handler = new TranscribeHandler(new ScratchPaths(config.scratchRoot()), publication, bridges, config, new AudioFileRepository(db),
                 new TranscriptRepository(db), events, store, tracker, completion, metrics);
         RuntimeConfig slots = new RuntimeConfig(runtime.nodeName(), runtime.httpPort(), bridges.size() + 1, runtime.maxAttempts(),
-                runtime.visibilityTimeout(), runtime.retryBaseDelay(), runtime.retryMaxDelay(), runtime.gracePeriod(), runtime.batchKeyTtl());
+                runtime.visibilityTimeout(), runtime.retryBaseDelay(), runtime.retryMaxDelay(), runtime.gracePeriod(), runtime.batchKeyTtl(),
+                runtime.httpBind());
         return new Worker<>("gpu", redis, QueueKeys.transcribe(runtime.nodeName()), slots, handler, codec, new WorkerMetrics(registry), clock);
     }
 }

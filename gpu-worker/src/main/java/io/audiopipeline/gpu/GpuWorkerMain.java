@@ -55,7 +55,7 @@ public final class GpuWorkerMain {
             }
             Worker<TranscriptionJob> worker = GpuAssembly.worker(config, runtime, retention, infra.redis(), infra.database(), infra.store(),
                     bridges, metrics, registry, Clock.systemUTC());
-            try (HealthServer http = new HealthServer(runtime.httpPort(), registry, worker::isRunning, infra.readinessChecks())) {
+            try (HealthServer http = new HealthServer(runtime.httpBind(), runtime.httpPort(), registry, worker::isRunning, infra.readinessChecks())) {
                 shutdown.install("gpu-worker", () -> {
                     try {
                         worker.awaitStop(runtime.gracePeriod());

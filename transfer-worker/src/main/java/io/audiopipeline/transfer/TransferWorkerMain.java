@@ -88,7 +88,7 @@ public final class TransferWorkerMain {
             }
             try (ProducerHeartbeat beat = new ProducerHeartbeat(infra.redis(), QueueKeys.unpack(), workerId, runtime.visibilityTimeout(),
                     () -> status.toJson(json));
-                 HealthServer http = new HealthServer(runtime.httpPort(), registry, () -> true, infra.readinessChecks())) {
+                 HealthServer http = new HealthServer(runtime.httpBind(), runtime.httpPort(), registry, () -> true, infra.readinessChecks())) {
                 log.info("transfer worker {} watching {} every {}s (pattern {}), health on :{}", workerId, source.describe(),
                         config.pollInterval().toSeconds(), config.pattern(), http.port());
                 poller.runForever(config.pollInterval());

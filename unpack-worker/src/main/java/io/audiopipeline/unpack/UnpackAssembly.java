@@ -21,10 +21,19 @@ import io.audiopipeline.common.worker.WorkerMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.time.Clock;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import redis.clients.jedis.UnifiedJedis;
 
 /** Wires the unpack worker from its parts (constructor injection by hand, in one place). */
 final class UnpackAssembly {
+    /** Renews the batch leases of this process's unpack jobs: one daemon thread, a few Redis calls a visibility timeout. */
+    private static final ScheduledExecutorService LEASE_RENEWALS = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "unpack-lease-renewal");
+        t.setDaemon(true);
+        return t;
+    });
+
     private UnpackAssembly() {
     }
 
@@ -45,7 +54,9 @@ final class UnpackAssembly {
                 completion, codec, runtime.nodeName());
         UnpackHandler handler = new UnpackHandler(config, store,
                 new SafeExtractor(config.maxBytes(), config.maxEntries(), config.maxCompressionRatio(), new EntryClassifier(config.audioExtensions())),
-                converter, handOff, tracker, batches, completion, metrics, codec.mapper(), runtime.nodeName(), clock);
+                converter, handOff, tracker, batches, completion, metrics, codec.mapper(), runtime.nodeName(), clock,
+                new BatchLease.Leases(redis, runtime.visibilityTimeout(), LEASE_RENEWALS,
+                        runtime.nodeName() + ":" + ProcessHandle.current().pid()));
         return new Worker<>("unpack", redis, QueueKeys.unpack(), runtime, handler, codec, new WorkerMetrics(registry), clock)
                 .admitWhen(new ScratchAdmission(config, redis, QueueKeys.transcribe(runtime.nodeName()), metrics));
     }

@@ -23,7 +23,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One unpack job: download the archive into {@code SCRATCH_ROOT/<batch_id>/}, extract it safely,
+ * One unpack job, while its delivery alone owns the batch ({@link BatchLease}): download the archive into {@code SCRATCH_ROOT/<batch_id>/}, extract it safely,
  * convert its recordings, write the manifest, and hand off. If anything before the manifest fails the
  * whole batch dir is removed and the job retried (or dead-lettered when permanent). A redelivered job
  * that finds the manifest resumes the hand-off; one whose batch already completed does nothing.
@@ -43,10 +43,12 @@ final class UnpackHandler implements JobHandler<UnpackJob> {
     private final ObjectMapper json;
     private final String node;
     private final Clock clock;
+    private final BatchLease.Leases leases;
 
     UnpackHandler(UnpackConfig config, ObjectStore store, SafeExtractor extractor, RecordingConverter converter, HandOff handOff,
                   BatchTracker tracker, BatchRepository batches, BatchCompletion completion, UnpackMetrics metrics,
-                  ObjectMapper json, String node, Clock clock) {
+                  ObjectMapper json, String node, Clock clock, BatchLease.Leases leases) {
+        this.leases = leases;
         this.config = config;
         this.store = store;
         this.extractor = extractor;
@@ -70,6 +72,22 @@ final class UnpackHandler implements JobHandler<UnpackJob> {
     public void handle(UnpackJob job, int attempt) throws Exception {
         String batchId = job.batchId();
         refuseForeign(job);
+        BatchLease lease;
+        try {
+            lease = leases.acquire(batchId);
+        } catch (BatchLease.BatchBusyException busy) {
+            // the owner may have recorded its archive by now: another archive under this id is refused at once
+            refuseForeign(job);
+            throw busy;
+        }
+        try (lease) {
+            handleOwned(job, attempt, lease);
+        }
+    }
+
+    /** The job, while this delivery alone owns its batch. */
+    private void handleOwned(UnpackJob job, int attempt, BatchLease lease) throws Exception {
+        String batchId = job.batchId();
         Path batchDir = config.scratchRoot().resolve(batchId);
         BatchCounts counts = tracker.counts(batchId);
         if (!counts.exists() && batches.find(batchId).map(b -> "completed".equals(b.status())).orElse(false)) {
@@ -91,6 +109,7 @@ final class UnpackHandler implements JobHandler<UnpackJob> {
         } else {
             manifest = Optional.of(unpack(job, batchDir));
         }
+        lease.check();
         handOff.handOff(job, manifest.get());
     }
 

@@ -57,7 +57,7 @@ public final class UnpackWorkerMain {
             PrometheusRegistry registry = new PrometheusRegistry();
             Worker<UnpackJob> worker = UnpackAssembly.worker(config, runtime, retention, infra.redis(), infra.database(), infra.store(),
                     convertPool, registry, Clock.systemUTC());
-            try (HealthServer http = new HealthServer(runtime.httpPort(), registry, worker::isRunning, infra.readinessChecks())) {
+            try (HealthServer http = new HealthServer(runtime.httpBind(), runtime.httpPort(), registry, worker::isRunning, infra.readinessChecks())) {
                 shutdown.install("unpack-worker", () -> {
                     try {
                         worker.awaitStop(runtime.gracePeriod());

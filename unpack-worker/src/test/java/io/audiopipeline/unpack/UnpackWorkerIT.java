@@ -329,6 +329,38 @@ class UnpackWorkerIT {
     }
 
     @Test
+    void twoArchivesClaimingOneBatchIdAtOnceNeverShareItsDirAndTheSecondIsRefusedNamingBoth() throws Exception {
+        String batchId = BatchId.next(Clock.systemUTC());
+        ArchiveBuilder six = new ArchiveBuilder();
+        for (int i = 0; i < 6; i++) {
+            six.file("six/" + i + ".mp3", audio.resolve("speech.mp3"));
+        }
+        Path a = six.writeTarGz(tmp.resolve("six.tar.gz"));
+        Path b = new ArchiveBuilder().file("three/1.wav", audio.resolve("speech.wav")).file("three/2.wav", audio.resolve("speech.wav"))
+                .file("three/3.wav", audio.resolve("speech.wav")).writeZip(tmp.resolve("three.zip"));
+        store.upload(a, "archives/" + batchId + ".tar.gz", TransferProgress.NONE);
+        store.upload(b, "archives/" + batchId + ".zip", TransferProgress.NONE);
+        // pushed by hand, at once: no batch row yet for either
+        redis.lpush(QueueKeys.unpack().main(), codec.encode(new UnpackJob(batchId, "archives/" + batchId + ".tar.gz", "six.tar.gz",
+                Instant.now(), null, null)), codec.encode(new UnpackJob(batchId, "archives/" + batchId + ".zip", "three.zip",
+                Instant.now(), null, null)));
+        Map<String, String> env = env();
+        env.put("WORKER_CONCURRENCY", "2");
+        env.put("MAX_ATTEMPTS", "5");
+        env.put("RETRY_BASE_DELAY", "200ms");
+        startWorker(env);
+        await().atMost(Duration.ofSeconds(60)).until(() -> dead().size() == 1 && new BatchTracker(redis).counts(batchId).total() != null
+                && redis.llen(QueueKeys.transcribe(NODE).main()) == new BatchTracker(redis).counts(batchId).total());
+
+        BatchCounts counts = new BatchTracker(redis).counts(batchId);
+        assertThat(counts.total()).as("one archive's recordings, whole").isIn(6L, 3L);
+        assertThat(counts.failed()).as("no file lost to the other delivery").isZero();
+        assertThat(transcribeJobs()).extracting(j -> Path.of(j.get("opus_path").asText())).allSatisfy(p -> assertThat(p).exists());
+        assertThat(dead().list(0, 1).get(0).error()).contains("archives/" + batchId + ".tar.gz").contains("archives/" + batchId + ".zip");
+        assertThat(new BatchRepository(db).find(batchId).orElseThrow().status()).as("the batch goes on").isEqualTo("transcribing");
+    }
+
+    @Test
     void aJobNamingAnotherObjectIsRefusedAndNothingItNamesIsReadOrDeleted() throws Exception {
         // a real batch, and an object outside archives/ that must survive
         Path archive = new ArchiveBuilder().file("a.mp3", audio.resolve("speech.mp3")).writeTarGz(tmp.resolve("victim.tar.gz"));

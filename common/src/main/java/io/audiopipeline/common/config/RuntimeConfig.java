@@ -10,7 +10,9 @@ import java.time.Duration;
  */
 public record RuntimeConfig(String nodeName, int httpPort, int concurrency, int maxAttempts,
                             Duration visibilityTimeout, Duration retryBaseDelay, Duration retryMaxDelay,
-                            Duration gracePeriod, Duration batchKeyTtl) {
+                            Duration gracePeriod, Duration batchKeyTtl, String httpBind) {
+    /** The health server listens on every interface unless HTTP_BIND names one (e.g. 127.0.0.1 behind a local scraper). */
+    public static final String DEFAULT_HTTP_BIND = "0.0.0.0";
     public static final int DEFAULT_MAX_ATTEMPTS = 5;
     public static final Duration DEFAULT_VISIBILITY_TIMEOUT = Duration.ofSeconds(30);
     public static final Duration DEFAULT_RETRY_BASE_DELAY = Duration.ofSeconds(2);
@@ -32,7 +34,16 @@ public record RuntimeConfig(String nodeName, int httpPort, int concurrency, int 
                 env.duration("RETRY_BASE_DELAY", DEFAULT_RETRY_BASE_DELAY, Duration.ofMillis(10)),
                 env.duration("RETRY_MAX_DELAY", DEFAULT_RETRY_MAX_DELAY, Duration.ofMillis(10)),
                 env.duration("SHUTDOWN_GRACE_PERIOD", DEFAULT_GRACE_PERIOD, Duration.ZERO),
-                env.duration("BATCH_KEY_TTL", DEFAULT_BATCH_KEY_TTL, Duration.ofSeconds(1)));
+                env.duration("BATCH_KEY_TTL", DEFAULT_BATCH_KEY_TTL, Duration.ofSeconds(1)),
+                httpBind(env));
+    }
+
+    private static String httpBind(Env env) {
+        String bind = env.string("HTTP_BIND", DEFAULT_HTTP_BIND);
+        if (!bind.matches("[A-Za-z0-9.:\\[\\]-]{1,255}")) {
+            throw new ConfigException("HTTP_BIND", "must be an address or host name such as 127.0.0.1, got '" + bind + "'");
+        }
+        return bind;
     }
 
     private static String hostName() {

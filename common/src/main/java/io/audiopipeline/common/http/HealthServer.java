@@ -19,7 +19,12 @@ public final class HealthServer implements AutoCloseable {
     private final ExecutorService executor;
 
     public HealthServer(int port, PrometheusRegistry registry, BooleanSupplier alive, List<ReadinessCheck> checks) throws IOException {
-        server = HttpServer.create(new InetSocketAddress(port), 16);
+        this("0.0.0.0", port, registry, alive, checks);
+    }
+
+    /** Listens on {@code bind} (HTTP_BIND) and {@code port} (HTTP_PORT; 0 picks a free one). */
+    public HealthServer(String bind, int port, PrometheusRegistry registry, BooleanSupplier alive, List<ReadinessCheck> checks) throws IOException {
+        server = HttpServer.create(new InetSocketAddress(bind, port), 16);
         executor = Executors.newFixedThreadPool(2, r -> {
             Thread t = new Thread(r, "health-http");
             t.setDaemon(true);
