@@ -347,7 +347,6 @@ class UnpackWorkerIT {
         Map<String, String> env = env();
         env.put("WORKER_CONCURRENCY", "2");
         env.put("MAX_ATTEMPTS", "5");
-        env.put("RETRY_BASE_DELAY", "200ms");
         startWorker(env);
         await().atMost(Duration.ofSeconds(60)).until(() -> dead().size() == 1 && new BatchTracker(redis).counts(batchId).total() != null
                 && redis.llen(QueueKeys.transcribe(NODE).main()) == new BatchTracker(redis).counts(batchId).total());

@@ -10,8 +10,12 @@ import java.util.regex.Pattern;
  */
 public final class Secrets {
     static final String HIDDEN = "****";
-    /** scheme://[user]:password@ — the password runs to the last @ before the host (no / or whitespace in between). */
-    private static final Pattern URL_PASSWORD = Pattern.compile("(://[^:/@\\s]*:)[^/\\s]*@");
+    /**
+     * scheme://[user]:password@host — the password runs to the last @ that is followed by a host (and a port,
+     * a path, a quote or the end), so an unencoded @, : or / in it is masked too.
+     */
+    private static final Pattern URL_PASSWORD = Pattern.compile(
+            "(://[^:/@\\s]*:)\\S*@(?=[A-Za-z0-9.\\[\\]_-]*(?::\\d+)?(?:[/?'\"\\s,;)]|$))");
     private static final Pattern SECRET_PARAMETER = Pattern.compile(
             "(?i)([?&;\\s]((?:[a-z0-9_.-]*)(?:password|passphrase|secret|token|sslpassword))=)[^&;\\s]*");
 

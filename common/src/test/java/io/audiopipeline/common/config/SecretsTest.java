@@ -23,7 +23,8 @@ class SecretsTest {
                 "jdbc:postgresql://db.example.com:5432/audio?user=pipeline&password=" + PW + "&ssl=true",
                 "jdbc:postgresql://db.example.com/audio?password=" + PW,
                 "sftp://u:" + PW + "@host/path",
-                "key=value sslpassword=" + PW + " other");
+                "key=value sslpassword=" + PW + " other",
+                "REDIS_URL: has no host: 'redis://:Zq7@s3cr3t:x/w0rd@127.0.0.1:37637/0' (a password holding @ ...)");
         for (String text : printed) {
             assertThat(Secrets.mask(text)).as(text).doesNotContain("s3cr3t").doesNotContain("w0rd").contains("****");
         }
