@@ -83,11 +83,11 @@ class NoSecretPrintedIT {
         env.put("REDIS_URL", "redis://:Wrong-7720@127.0.0.1:" + redisPort + "/0");
         env.put("DATABASE_URL", "jdbc:postgresql://127.0.0.1:5432/audio_pipeline_nosuchdb?user=nobody&password=DbPw-4411");
         env.put("HTTP_PORT", "0");
-        WorkerProcess gpu = WorkerProcess.start("unpack-worker", env, tmp.resolve("logs"));
-        processes.add(gpu);
-        assertThat(gpu.waitFor(60)).as("cannot start: unavailable").isEqualTo(69);
-        assertThat(gpu.output()).contains("cannot start");
-        assertNoSecret(gpu.output());
+        WorkerProcess unpack = WorkerProcess.start("unpack-worker", env, tmp.resolve("logs"));
+        processes.add(unpack);
+        assertThat(unpack.waitFor(60)).as("cannot start: unavailable").isEqualTo(69);
+        assertThat(unpack.output()).contains("cannot start");
+        assertNoSecret(unpack.output());
 
         // the password with an unencoded @: the URL has no host, which is a configuration error, not 127.0.0.1 without auth
         env.put("REDIS_URL", "redis://:" + REDIS_PASSWORD + "@127.0.0.1:" + redisPort + "/0");

@@ -48,9 +48,10 @@ class RedisTlsIT {
 
             Process wrong = tlsRedis("other");
             try {
-                WorkerProcess refused = WorkerProcess.start("unpack-worker", env(env, wrong), tmp.resolve("logs"));
-                assertThat(refused.waitFor(60)).as("a certificate for other.example does not serve 127.0.0.1: %s", refused.output()).isEqualTo(69);
-                assertThat(refused.output()).contains("cannot start: Redis at rediss://127.0.0.1:" + port);
+                try (WorkerProcess refused = WorkerProcess.start("unpack-worker", env(env, wrong), tmp.resolve("logs"))) {
+                    assertThat(refused.waitFor(60)).as("a certificate for other.example does not serve 127.0.0.1: %s", refused.output()).isEqualTo(69);
+                    assertThat(refused.output()).contains("cannot start: Redis at rediss://127.0.0.1:" + port);
+                }
             } finally {
                 stop(wrong);
             }
