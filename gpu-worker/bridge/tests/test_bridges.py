@@ -1,5 +1,6 @@
-"""Protocol tests of the bridges: the WhisperX bridge against a stand-in whisperx module (the real one
-needs PyPI and a GPU), and the PocketSphinx bridge's output parsing."""
+"""Protocol tests of the bridges: the WhisperX bridge against a stand-in whisperx package with WhisperX
+3.8's call signatures (the real one needs PyPI and a GPU), decoding real audio with ffmpeg; and the
+PocketSphinx bridge's output parsing."""
 import json
 import os
 import subprocess
@@ -12,6 +13,13 @@ BRIDGE_DIR = os.path.dirname(HERE)
 sys.path.insert(0, BRIDGE_DIR)
 
 import pocketsphinx_bridge  # noqa: E402
+
+
+def make_wav(path, seconds):
+    """Silence of an exact length, as a WAV ffmpeg writes: the stand-in steers by the decoded length."""
+    subprocess.run(["ffmpeg", "-nostdin", "-loglevel", "error", "-y", "-f", "lavfi", "-i", "anullsrc=r=16000:cl=mono",
+                    "-t", str(seconds), path], check=True)
+    return path
 
 
 def run_bridge(args, requests, fake=True, extra_env=None):
@@ -29,8 +37,7 @@ class WhisperXBridgeTest(unittest.TestCase):
     def setUp(self):
         self.tmp = tempfile.TemporaryDirectory()
         self.calls = os.path.join(self.tmp.name, "calls.jsonl")
-        self.audio = os.path.join(self.tmp.name, "a.opus")
-        open(self.audio, "wb").close()
+        self.audio = make_wav(os.path.join(self.tmp.name, "a.wav"), 3)
 
     def tearDown(self):
         self.tmp.cleanup()
@@ -43,7 +50,7 @@ class WhisperXBridgeTest(unittest.TestCase):
         proc, lines = run_bridge(["--model", "large-v3", "--device", "cuda", "--align", "--models-root", "/models"],
                                  [{"id": "r1", "audio": self.audio, "language": None}], extra_env={"FAKE_WHISPERX_CALLS": self.calls})
         self.assertEqual(proc.returncode, 0, proc.stderr)
-        self.assertEqual(lines[0], {"type": "ready", "engine": "whisperx", "engine_version": "3.3.1-fake", "model": "large-v3", "device": "cuda"})
+        self.assertEqual(lines[0], {"type": "ready", "engine": "whisperx", "engine_version": "3.8.7-fake", "model": "large-v3", "device": "cuda"})
         answer = lines[1]
         self.assertEqual(answer["id"], "r1")
         self.assertTrue(answer["ok"])
@@ -57,7 +64,10 @@ class WhisperXBridgeTest(unittest.TestCase):
                 self.assertLessEqual(w["end"], segment["end"] + 1e-9)
         load = [c for c in self.recorded() if c["call"] == "load_model"][0]
         self.assertEqual(load, {"call": "load_model", "name": "large-v3", "device": "cuda", "compute_type": "float16",
-                                "download_root": "/models", "local_files_only": True})
+                                "download_root": "/models", "local_files_only": True, "language": None})
+        align = [c for c in self.recorded() if c["call"] == "load_align_model"][0]
+        self.assertEqual((align["model_dir"], align["model_cache_only"]), ("/models", True), "alignment models from MODELS_ROOT only")
+        self.assertNotIn("load_audio", [c["call"] for c in self.recorded()], "the bridge decodes audio itself")
 
     def test_model_loaded_once_and_alignment_model_cached_per_language(self):
         requests = [{"id": str(i), "audio": self.audio, "language": lang} for i, lang in enumerate(["en", "en", "de", "en"])]
@@ -73,12 +83,12 @@ class WhisperXBridgeTest(unittest.TestCase):
                                  [{"id": "d", "audio": self.audio}], extra_env={"FAKE_WHISPERX_CALLS": self.calls, "HF_TOKEN": "tok"})
         self.assertEqual(lines[1]["segments"][0]["speaker"], "SPEAKER_00", proc.stderr)
         recorded = self.recorded()
-        self.assertIn({"call": "diarization_pipeline", "use_auth_token": "tok", "device": "cuda"}, recorded)
+        self.assertIn({"call": "diarization_pipeline", "model_name": "pyannote/speaker-diarization-community-1", "token": "tok",
+                       "device": "cuda", "cache_dir": "/data/models/diarization"}, recorded)
         self.assertIn({"call": "diarize", "min_speakers": 1, "max_speakers": 3}, recorded)
 
     def test_out_of_memory_is_retryable_and_the_bridge_keeps_serving(self):
-        oom = os.path.join(self.tmp.name, "oom.opus")
-        open(oom, "wb").close()
+        oom = make_wav(os.path.join(self.tmp.name, "oom.wav"), 2)
         proc, lines = run_bridge([], [{"id": "a", "audio": oom}, {"id": "b", "audio": self.audio}])
         self.assertEqual(lines[1]["id"], "a")
         self.assertFalse(lines[1]["ok"])
@@ -88,12 +98,32 @@ class WhisperXBridgeTest(unittest.TestCase):
 
     def test_undecodable_or_missing_audio_is_permanent(self):
         bad = os.path.join(self.tmp.name, "undecodable.opus")
-        open(bad, "wb").close()
+        with open(bad, "wb") as f:
+            f.write(b"OggS this is not an Ogg stream at all")
         proc, lines = run_bridge([], [{"id": "u", "audio": bad}, {"id": "m", "audio": "/nonexistent/x.opus"}])
         self.assertFalse(lines[1]["ok"])
         self.assertFalse(lines[1]["retryable"])
         self.assertFalse(lines[2]["retryable"])
         self.assertIn("does not exist", lines[2]["error"])
+
+    def test_each_file_is_transcribed_as_transcribe_with_its_own_language_only(self):
+        requests = [{"id": "de", "audio": self.audio, "language": "de"}, {"id": "auto", "audio": self.audio, "language": None}]
+        proc, lines = run_bridge([], requests, extra_env={"FAKE_WHISPERX_CALLS": self.calls})
+        self.assertEqual(len(lines), 3, proc.stderr)
+        calls = [c for c in self.recorded() if c["call"] == "transcribe"]
+        self.assertEqual([(c["language"], c["task"]) for c in calls], [("de", "transcribe"), (None, "transcribe")])
+        self.assertEqual([l["language"] for l in lines[1:]], ["de", "en"])
+
+    def test_a_playlist_disguised_as_audio_reads_no_other_file(self):
+        secret = make_wav(os.path.join(self.tmp.name, "secret.wav"), 3)
+        playlist = os.path.join(self.tmp.name, "evil.opus")
+        with open(playlist, "w") as f:
+            f.write("#EXTM3U\n#EXT-X-TARGETDURATION:10\n#EXTINF:10,\n%s\n#EXT-X-ENDLIST\n" % secret)
+        proc, lines = run_bridge([], [{"id": "p", "audio": playlist}], extra_env={"FAKE_WHISPERX_CALLS": self.calls})
+        self.assertFalse(lines[1]["ok"], proc.stderr)
+        self.assertFalse(lines[1]["retryable"])
+        self.assertIn("cannot decode", lines[1]["error"])
+        self.assertNotIn("transcribe", [c["call"] for c in self.recorded()])
 
     def test_invalid_requests_get_an_answer_not_a_crash(self):
         proc, lines = run_bridge([], ["this is not json", {"audio": self.audio}, {"id": 7, "audio": self.audio}])

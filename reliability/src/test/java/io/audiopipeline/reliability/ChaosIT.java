@@ -127,11 +127,13 @@ class ChaosIT {
                 AtomicBoolean done = new AtomicBoolean();
                 while (!done.get() && Instant.now().isBefore(deadline)) {
                     sleepUntilNextFault(random, db, archives.size(), done);
+                    restartUnavailable(node);
                     if (!done.get()) {
                         inject(random, node, redisServer, postgres, s3);
                     }
                 }
                 waitForAll(db, archives.size(), deadline);
+                restartUnavailable(node);
                 double seconds = Duration.between(started, Instant.now()).toMillis() / 1000.0;
                 List<String> unclean = node.stopAll();
 
@@ -204,6 +206,13 @@ class ChaosIT {
         }
     }
 
+    /** A worker started while a server was down exits 69 by design; systemd starts it again, and so does the test. */
+    private void restartUnavailable(Topology node) throws Exception {
+        for (String worker : node.restartUnavailable()) {
+            log(worker + " had exited 69 (a server was down while it started): started again, as systemd's Restart=on-failure does");
+        }
+    }
+
     private void inject(Random random, Topology node, ManagedRedis redis, ManagedPostgres postgres, S3ProxyServer s3) throws Exception {
         List<Fault> possible = new ArrayList<>(List.of(Fault.values()));
         if (postgres == null) {
@@ -222,7 +231,10 @@ class ChaosIT {
                 Topology.Slot victim = node.pick(random, "transfer-worker", "unpack-worker", "gpu-worker");
                 log("SIGTERM " + victim.program() + " pid " + victim.process().pid());
                 int code = victim.process().terminate(180);
-                if (code != 0) {
+                boolean neverStarted = code == 69 && victim.process().output().contains("cannot start:");
+                if (neverStarted) {
+                    log(victim.program() + " had not started (a server was down while it started, exit 69): started again");
+                } else if (code != 0) {
                     throw new AssertionError(victim.program() + " exited " + code + " after SIGTERM; log " + victim.process().logFile());
                 }
                 node.replace(victim);

@@ -42,6 +42,22 @@ final class Topology implements AutoCloseable {
         return List.copyOf(slots);
     }
 
+    /**
+     * What systemd does for the units (Restart=on-failure): a worker that exited by itself because a server
+     * was down while it started (exit 69, EX_UNAVAILABLE: it fails fast by design) is started again. Any
+     * other exit is left as it is, for the report. Returns what was restarted.
+     */
+    synchronized List<String> restartUnavailable() throws Exception {
+        List<String> restarted = new ArrayList<>();
+        for (Slot s : List.copyOf(slots)) {
+            if (!s.process().isAlive() && s.process().waitFor(1) == 69) {
+                restarted.add(s.program() + " pid " + s.process().pid());
+                replace(s);
+            }
+        }
+        return restarted;
+    }
+
     /** Graceful stop of everything (SIGTERM); returns the exit statuses that were not 0. */
     synchronized List<String> stopAll() throws InterruptedException {
         List<String> unclean = new ArrayList<>();

@@ -26,7 +26,7 @@ final class ExtractionBudget {
         if (next > maxBytes) {
             throw new ArchiveRejectedException("archive expands beyond UNPACK_MAX_BYTES=" + maxBytes + " (at entry '" + entry + "')");
         }
-        if (next > RATIO_GRACE_BYTES && next / archiveBytes > maxRatio) {
+        if (next > RATIO_GRACE_BYTES && next > maxRatio * archiveBytes) {
             throw new ArchiveRejectedException("archive expands more than UNPACK_MAX_COMPRESSION_RATIO=" + maxRatio
                     + " times (at entry '" + entry + "'): a zip bomb");
         }

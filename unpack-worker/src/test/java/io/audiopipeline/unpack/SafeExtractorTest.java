@@ -4,10 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Set;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+import org.apache.commons.compress.compressors.gzip.GzipCompressorOutputStream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class SafeExtractorTest {
     private final EntryClassifier classifier = new EntryClassifier(Set.of("mp3", "wav", "flac"));
@@ -93,6 +98,32 @@ class SafeExtractorTest {
         bytes.take(2L << 20, "a.wav");
         assertThatThrownBy(() -> bytes.take(1, "b.wav")).hasMessageContaining("UNPACK_MAX_BYTES").hasMessageContaining("'b.wav'");
         assertThat(bytes.used()).isEqualTo(2L << 20);
+    }
+
+    @Test
+    void aGzipBombIsStoppedWithinItsBoundWhileWritingNotAfter(@TempDir Path tmp) throws Exception {
+        // 512 MiB of zeros in a tar.gz of about half a megabyte: far over 200 times its size
+        Path bomb = tmp.resolve("bomb.tar.gz");
+        long size = 512L << 20;
+        try (TarArchiveOutputStream tar = new TarArchiveOutputStream(new GzipCompressorOutputStream(Files.newOutputStream(bomb)))) {
+            TarArchiveEntry entry = new TarArchiveEntry("zeros.wav");
+            entry.setSize(size);
+            tar.putArchiveEntry(entry);
+            byte[] zeros = new byte[1 << 20];
+            for (long written = 0; written < size; written += zeros.length) {
+                tar.write(zeros);
+            }
+            tar.closeArchiveEntry();
+        }
+        long bound = 200 * Files.size(bomb);
+        Path target = tmp.resolve("extracted");
+        SafeExtractor extractor = new SafeExtractor(50L << 30, 1000, 200, classifier);
+        assertThatThrownBy(() -> extractor.extract(bomb, target)).hasMessageContaining("'zeros.wav'").hasMessageContaining("zip bomb");
+        long onDisk;
+        try (var files = Files.walk(target)) {
+            onDisk = files.filter(Files::isRegularFile).mapToLong(f -> f.toFile().length()).sum();
+        }
+        assertThat(onDisk).as("bytes written before the rejection (bound %d)", bound).isLessThanOrEqualTo(bound).isGreaterThan(0);
     }
 
     @Test

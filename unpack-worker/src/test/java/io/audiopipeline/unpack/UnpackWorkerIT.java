@@ -413,6 +413,23 @@ class UnpackWorkerIT {
     }
 
     @Test
+    void aSecondArchiveForACompletedBatchIdIsDeadLetteredNamingBothNotSilentlyAcked() throws Exception {
+        Path archive = new ArchiveBuilder().text("notes/readme.txt", "nothing to hear").writeTarGz(tmp.resolve("done.tar.gz"));
+        UnpackJob job = publish(archive);
+        startWorker(env());
+        await().atMost(Duration.ofSeconds(30)).until(() -> "completed".equals(new BatchRepository(db).find(job.batchId()).orElseThrow().status()));
+        Path other = new ArchiveBuilder().file("a.mp3", audio.resolve("speech.mp3")).writeZip(tmp.resolve("other.zip"));
+        store.upload(other, "archives/" + job.batchId() + ".zip", TransferProgress.NONE);
+        redis.lpush(QueueKeys.unpack().main(), codec.encode(new UnpackJob(job.batchId(), "archives/" + job.batchId() + ".zip", "other.zip",
+                Instant.now(), null, null)));
+        await().atMost(Duration.ofSeconds(30)).until(() -> dead().size() == 1);
+        assertThat(dead().list(0, 1).get(0).error()).contains("already holds archive " + job.s3Key())
+                .contains("this job names archives/" + job.batchId() + ".zip");
+        assertThat(new BatchRepository(db).find(job.batchId()).orElseThrow().status()).as("the completed batch stays completed")
+                .isEqualTo("completed");
+    }
+
+    @Test
     void aRedeliveredJobAfterTheHandOffEnqueuesNothingTwiceAndResetsNoCounter() throws Exception {
         Path archive = new ArchiveBuilder()
                 .file("a.mp3", audio.resolve("speech.mp3"))

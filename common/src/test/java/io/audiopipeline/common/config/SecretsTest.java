@@ -74,6 +74,20 @@ class SecretsTest {
     }
 
     @Test
+    void aLogLineCannotBeForgedByANameAndHoldsNoSecret() {
+        ch.qos.logback.classic.LoggerContext context = new ch.qos.logback.classic.LoggerContext();
+        ch.qos.logback.classic.spi.LoggingEvent event = new ch.qos.logback.classic.spi.LoggingEvent("x", context.getLogger("test"),
+                ch.qos.logback.classic.Level.INFO, "converted {} using {}", null,
+                new Object[] {"a.mp3\n2026-01-01T00:00:00.000Z ERROR [main] Worker - forged\u001b[2J", "redis://:" + PW + "@h:6379"});
+        MaskedMessageConverter converter = new MaskedMessageConverter();
+        converter.setContext(context);
+        converter.start();
+        String line = converter.convert(event);
+        assertThat(line).doesNotContain("\n").doesNotContain("\u001b").contains("a.mp3\\n2026-01-01").contains("\\x1b[2J")
+                .doesNotContain("s3cr3t").contains("redis://:****@h:6379");
+    }
+
+    @Test
     void controlCharactersInNamesArePrintedEscaped() {
         assertThat(Printable.escape("a\nb\r\u001b[31mred\u0007.mp3")).isEqualTo("a\\nb\\r\\x1b[31mred\\x07.mp3");
         assertThat(Printable.escape("evil\u202Eplh.mp3")).isEqualTo("evil\\u202eplh.mp3");
