@@ -1,9 +1,7 @@
 package io.audiopipeline.cli;
 
-import io.audiopipeline.common.app.UnavailableException;
 import io.audiopipeline.common.batch.BatchCounts;
 import io.audiopipeline.common.batch.BatchTracker;
-import io.audiopipeline.common.config.DatabaseConfig;
 import io.audiopipeline.common.config.Env;
 import io.audiopipeline.common.config.S3Config;
 import io.audiopipeline.common.db.AudioFileRecord;
@@ -32,10 +30,11 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = {"Run the whole pipeline once on this machine: an S3-compatible server of its own, the local Redis and",
-                "PostgreSQL, a sample archive of spoken English (or --archive), the transfer, unpack and GPU workers",
-                "(CPU engine unless TRANSCRIBER says otherwise), live progress, the transcripts and a summary.",
-                "Everything it starts is stopped when it ends, Ctrl-C included."})
+        description = {"Run the whole pipeline once on this machine, on servers of its own (redis-server, a PostgreSQL cluster,",
+                "S3Proxy, all under --data-dir; yours only when REDIS_URL, DATABASE_URL or S3_ENDPOINT are set): a sample",
+                "archive of spoken English (or --archive), the transfer, unpack and GPU workers (CPU engine unless",
+                "TRANSCRIBER says otherwise), live progress, the transcripts and a summary.",
+                "Everything it starts is stopped when it ends, Ctrl-C included (--keep: the servers stay until Ctrl-C)."})
 final class DemoCommand implements Callable<Integer> {
     @Option(names = "--archive", paramLabel = "FILE", description = "an archive of your own recordings instead of the sample")
     Path archive;
@@ -43,10 +42,14 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--data-dir", paramLabel = "DIR", description = "where the demo keeps S3 objects, scratch and logs (default: .demo)")
     Path dataDir;
 
+    @Option(names = "--keep", description = "leave the demo's servers running afterwards (until Ctrl-C) and print how to connect to them")
+    boolean keep;
+
     @Option(names = "--timeout", defaultValue = "10m", description = "give up after this long (default ${DEFAULT-VALUE})")
     String timeout;
 
     private final List<AutoCloseable> started = new ArrayList<>();
+    private DemoServers keptServers;
 
     @Override
     public Integer call() throws Exception {
@@ -54,65 +57,41 @@ final class DemoCommand implements Callable<Integer> {
         Path home = env.path("PIPELINE_HOME", Path.of(".")).toAbsolutePath().normalize();
         Path data = (dataDir != null ? dataDir : home.resolve(".demo")).toAbsolutePath();
         Duration limit = new Env(Map.of("T", timeout)).duration("T", Duration.ofMinutes(10), Duration.ofSeconds(10));
-        Thread cleanup = new Thread(this::stopEverything, "demo-cleanup");
+        Thread cleanup = new Thread(this::stopAll, "demo-cleanup");
         Runtime.getRuntime().addShutdownHook(cleanup);
         try {
             return run(env, home, data, limit);
         } finally {
-            stopEverything();
+            stopAll();
             Runtime.getRuntime().removeShutdownHook(cleanup);
         }
     }
 
     private int run(Env env, Path home, Path data, Duration limit) throws Exception {
-        step("checking Redis and PostgreSQL");
+        DemoServers servers = DemoServers.start(env, Files.createDirectories(data), DemoCommand::step);
+        if (keep) {
+            keptServers = servers;
+        } else {
+            started.add(servers);
+        }
         Map<String, String> childEnv = new HashMap<>(System.getenv());
-        DatabaseConfig dbConfig = DatabaseConfig.from(env);
-        ensureDatabase(dbConfig);
-        Connections base = new Connections(env);
-        started.add(base);
+        childEnv.putAll(servers.env());
+        childEnv.remove("S3_REGION");
+        Env demoEnv = new Env(childEnv);
+        Connections base = new Connections(demoEnv);
+        started.add(0, base);
         base.redis();
         Database db = base.database();
         db.applySchema();
-
-        step("starting an S3-compatible server (S3Proxy) on " + data.resolve("s3"));
-        DemoS3Server s3 = new DemoS3Server(data.resolve("s3"));
-        started.add(0, s3);
-        childEnv.put("S3_ENDPOINT", s3.endpoint());
-        childEnv.put("S3_ACCESS_KEY", DemoS3Server.ACCESS_KEY);
-        childEnv.put("S3_SECRET_KEY", DemoS3Server.SECRET_KEY);
-        childEnv.put("S3_BUCKET", "audio-pipeline-demo");
-        childEnv.remove("S3_REGION");
-        ObjectStore store = new ObjectStore(S3Config.from(new Env(childEnv)));
+        ObjectStore store = new ObjectStore(S3Config.from(demoEnv));
         started.add(0, store);
         store.createBucketIfMissing();
 
         Path inbox = fresh(data.resolve("inbox"));
-        Path source;
-        if (archive != null) {
-            if (!Files.isRegularFile(archive)) {
-                throw new CliFailure(archive + " is not a file", 2);
-            }
-            source = archive;
-        } else {
-            step("making a sample archive of spoken English (espeak-ng, ffmpeg)");
-            source = SampleArchive.create(fresh(data.resolve("sample")));
-        }
+        Path source = source(data);
         Files.copy(source, inbox.resolve(source.getFileName()), StandardCopyOption.REPLACE_EXISTING);
-
-        String node = "demo-" + InetAddress.getLocalHost().getHostName().split("\\.")[0].replaceAll("[^A-Za-z0-9._-]", "-");
-        childEnv.put("PIPELINE_HOME", home.toString());
-        childEnv.put("NODE_NAME", node);
-        childEnv.put("SCRATCH_ROOT", fresh(data.resolve("scratch")).toString());
-        childEnv.put("STAGING_DIR", fresh(data.resolve("staging")).toString());
-        childEnv.put("TRANSFER_SOURCE", inbox.toUri().toString());
-        childEnv.put("TRANSFER_POLL_INTERVAL", "1s");
-        childEnv.put("TRANSFER_SOURCE_AFTER", "keep");
-        childEnv.putIfAbsent("TRANSCRIBER", "pocketsphinx");
-        childEnv.putIfAbsent("SCRATCH_MIN_FREE_BYTES", "100MB");
-        childEnv.put("HTTP_PORT", "0");
-        childEnv.putIfAbsent("JAVA_OPTS", "-Xmx256m");
         Path logs = data.resolve("logs");
+        workerEnvironment(childEnv, home, data, inbox);
         step("starting the unpack and GPU workers (engine: " + childEnv.get("TRANSCRIBER") + "); logs in " + logs);
         ChildProgram unpack = child(ChildProgram.start(home, "unpack-worker", childEnv, logs));
         ChildProgram gpu = child(ChildProgram.start(home, "gpu-worker", childEnv, logs));
@@ -126,21 +105,63 @@ final class DemoCommand implements Callable<Integer> {
         }
         String batchId = latestBatch(db, begin).orElseThrow(() -> new CliFailure("the transfer worker enqueued nothing; see " + transfer.log(), 1));
         step("batch " + batchId);
+        Duration firstTranscript = follow(base, db, batchId, begin, begin.plus(limit), List.of(unpack, gpu), logs);
+        Duration wall = Duration.between(begin, Instant.now());
+        int status = report(db, store, batchId, wall, firstTranscript);
+        if (keep) {
+            keepRunning(servers);
+        }
+        return status;
+    }
 
+    /** The archive to run: the user's, or a sample of spoken English made here. */
+    private Path source(Path data) throws Exception {
+        if (archive != null) {
+            if (!Files.isRegularFile(archive)) {
+                throw new CliFailure(archive + " is not a file", 2);
+            }
+            return archive;
+        }
+        step("making a sample archive of spoken English (espeak-ng, ffmpeg)");
+        return SampleArchive.create(fresh(data.resolve("sample")));
+    }
+
+    private static void workerEnvironment(Map<String, String> childEnv, Path home, Path data, Path inbox) throws Exception {
+        String node = "demo-" + InetAddress.getLocalHost().getHostName().split("\\.")[0].replaceAll("[^A-Za-z0-9._-]", "-");
+        childEnv.put("PIPELINE_HOME", home.toString());
+        childEnv.put("NODE_NAME", node);
+        childEnv.put("SCRATCH_ROOT", fresh(data.resolve("scratch")).toString());
+        childEnv.put("STAGING_DIR", fresh(data.resolve("staging")).toString());
+        childEnv.put("TRANSFER_SOURCE", inbox.toUri().toString());
+        childEnv.put("TRANSFER_POLL_INTERVAL", "1s");
+        childEnv.put("TRANSFER_SOURCE_AFTER", "keep");
+        childEnv.putIfAbsent("TRANSCRIBER", "pocketsphinx");
+        childEnv.putIfAbsent("SCRATCH_MIN_FREE_BYTES", "100MB");
+        childEnv.put("HTTP_PORT", "0");
+        childEnv.putIfAbsent("JAVA_OPTS", "-Xmx256m");
+    }
+
+    /** Follows the batch until it completes or fails; returns the time to its first transcript (null if none). */
+    private Duration follow(Connections base, Database db, String batchId, Instant begin, Instant deadline, List<ChildProgram> workers,
+                            Path logs) throws Exception {
         BatchTracker tracker = new BatchTracker(base.redis());
         BatchRepository batches = new BatchRepository(db);
-        Instant deadline = begin.plus(limit);
+        DemoProgress progress = DemoProgress.forStderr();
+        Duration firstTranscript = null;
         while (true) {
             BatchRecord row = batches.find(batchId).orElseThrow();
             BatchCounts counts = tracker.counts(batchId);
             long done = counts.processed() + counts.failed();
-            System.err.printf("\r  %s %s  %-12s", ProgressBar.bar(done, counts.total() == null ? 0 : counts.total()),
-                    counts.total() == null ? "unpacking" : done + "/" + counts.total() + " files", row.status());
-            if ("completed".equals(row.status()) || "failed".equals(row.status())) {
-                System.err.println();
-                break;
+            if (firstTranscript == null && counts.processed() > 0) {
+                firstTranscript = Duration.between(begin, Instant.now());
             }
-            for (ChildProgram p : List.of(unpack, gpu)) {
+            progress.show(String.format("  %s %s  %s", ProgressBar.bar(done, counts.total() == null ? 0 : counts.total()),
+                    counts.total() == null ? "unpacking" : done + "/" + counts.total() + " files", row.status()));
+            if ("completed".equals(row.status()) || "failed".equals(row.status())) {
+                progress.done();
+                return firstTranscript;
+            }
+            for (ChildProgram p : workers) {
                 if (!p.isAlive()) {
                     throw new CliFailure(p.name() + " stopped unexpectedly:\n" + p.logTail(15), 1);
                 }
@@ -150,11 +171,23 @@ final class DemoCommand implements Callable<Integer> {
             }
             Thread.sleep(500);
         }
-        Duration wall = Duration.between(begin, Instant.now());
-        return report(db, store, batchId, wall);
     }
 
-    private int report(Database db, ObjectStore store, String batchId, Duration wall) throws Exception {
+    /** --keep: the workers are stopped, the servers stay until Ctrl-C; says how to look at them. */
+    private void keepRunning(DemoServers servers) throws InterruptedException {
+        stopEverything();
+        StringBuilder connect = new StringBuilder();
+        servers.env().forEach((k, v) -> connect.append(k).append('=').append(v).append(' '));
+        System.out.println();
+        System.out.println("The servers keep running (Ctrl-C stops them):");
+        servers.described().forEach(line -> System.out.println("  " + line));
+        System.out.println("Look at them with:");
+        System.out.println("  " + connect + "bin/pipeline status");
+        System.out.flush();
+        Thread.currentThread().join();
+    }
+
+    private int report(Database db, ObjectStore store, String batchId, Duration wall, Duration firstTranscript) throws Exception {
         BatchRecord row = new BatchRepository(db).find(batchId).orElseThrow();
         List<AudioFileRecord> files = new AudioFileRepository(db).byBatch(batchId);
         TranscriptRepository transcripts = new TranscriptRepository(db);
@@ -173,9 +206,11 @@ final class DemoCommand implements Callable<Integer> {
             }
         }
         System.out.println();
-        System.out.printf(Locale.ROOT, "Summary: %d files (%d transcribed, %d failed), %.1f s of audio, wall time %.1f s, "
-                        + "realtime factor %.2f (engine time / audio time)%n",
-                files.size(), row.processedFiles(), row.failedFiles(), audio, wall.toMillis() / 1000.0, audio > 0 ? engine / audio : 0.0);
+        System.out.printf(Locale.ROOT, "Summary: %d files (%d transcribed, %d failed), %.1f s of audio; first transcript after %s, "
+                        + "wall time %.1f s; realtime factor %.2f (engine time / audio time)%n",
+                files.size(), row.processedFiles(), row.failedFiles(), audio,
+                firstTranscript == null ? "(none)" : String.format(Locale.ROOT, "%.1f s", firstTranscript.toMillis() / 1000.0),
+                wall.toMillis() / 1000.0, audio > 0 ? engine / audio : 0.0);
         System.out.println("Outputs:");
         System.out.println("  archive    s3://" + store.bucket() + "/" + row.s3Key());
         for (AudioFileRecord f : files) {
@@ -191,6 +226,15 @@ final class DemoCommand implements Callable<Integer> {
     private ChildProgram child(ChildProgram p) {
         started.add(0, p);
         return p;
+    }
+
+    /** Ctrl-C or the end: everything the demo started, servers included. */
+    private synchronized void stopAll() {
+        stopEverything();
+        if (keptServers != null) {
+            keptServers.close();
+            keptServers = null;
+        }
     }
 
     private synchronized void stopEverything() {
@@ -213,17 +257,6 @@ final class DemoCommand implements Callable<Integer> {
                 }
             }
         });
-    }
-
-    private static void ensureDatabase(DatabaseConfig config) {
-        try {
-            if (Database.createIfMissing(config)) {
-                step("created the database of " + config.url());
-            }
-        } catch (SQLException e) {
-            throw new UnavailableException("PostgreSQL at " + config.url() + " is not usable (" + e.getMessage()
-                    + "); start it (e.g. pg_ctlcluster 15 main start), create the database, or set DATABASE_URL / DATABASE_USER");
-        }
     }
 
     private static Path fresh(Path dir) throws java.io.IOException {

@@ -5,7 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.audiopipeline.common.storage.ObjectStore;
 import io.audiopipeline.common.testing.S3ProxyServer;
-import io.audiopipeline.common.testing.TcpPorts;
+import io.audiopipeline.sandbox.TcpPorts;
 import io.audiopipeline.common.testing.TestServers;
 import io.audiopipeline.common.testing.WorkerProcess;
 import java.nio.charset.StandardCharsets;

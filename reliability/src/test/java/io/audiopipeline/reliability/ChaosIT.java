@@ -25,6 +25,8 @@ import io.audiopipeline.common.queue.RedisConnector;
 import io.audiopipeline.common.storage.Checksums;
 import io.audiopipeline.common.storage.ObjectStore;
 import io.audiopipeline.common.storage.TransferProgress;
+import io.audiopipeline.sandbox.EmbeddedPostgres;
+import io.audiopipeline.sandbox.EmbeddedRedis;
 import io.audiopipeline.common.testing.ArchiveBuilder;
 import io.audiopipeline.common.testing.AudioFixtures;
 import io.audiopipeline.common.testing.S3ProxyServer;
@@ -78,8 +80,8 @@ class ChaosIT {
         Random random = new Random(seed);
 
         Path logs = Files.createDirectories(WorkerProcess.projectRoot().resolve("reliability/target/chaos-logs"));
-        try (ManagedRedis redisServer = new ManagedRedis(Files.createDirectories(tmp.resolve("redis")));
-             ManagedPostgres postgres = ManagedPostgres.create(logs.resolve("postgres.log")).orElse(null);
+        try (EmbeddedRedis redisServer = new EmbeddedRedis(Files.createDirectories(tmp.resolve("redis")));
+             EmbeddedPostgres postgres = EmbeddedPostgres.create(logs.resolve("postgres.log")).orElse(null);
              S3ProxyServer s3 = new S3ProxyServer();
              ObjectStore store = new ObjectStore(s3.config(BUCKET))) {
             store.createBucketIfMissing();
@@ -150,7 +152,7 @@ class ChaosIT {
     }
 
     /** The test's own pool on the database the workers use, with the schema applied and no rows. */
-    private static Database openDatabase(ManagedPostgres postgres, Map<String, String> env) throws Exception {
+    private static Database openDatabase(EmbeddedPostgres postgres, Map<String, String> env) throws Exception {
         if (postgres == null) {
             return TestServers.freshDatabase();
         }
@@ -213,7 +215,7 @@ class ChaosIT {
         }
     }
 
-    private void inject(Random random, Topology node, ManagedRedis redis, ManagedPostgres postgres, S3ProxyServer s3) throws Exception {
+    private void inject(Random random, Topology node, EmbeddedRedis redis, EmbeddedPostgres postgres, S3ProxyServer s3) throws Exception {
         List<Fault> possible = new ArrayList<>(List.of(Fault.values()));
         if (postgres == null) {
             possible.remove(Fault.DATABASE_CRASH);

@@ -1,6 +1,6 @@
 package io.audiopipeline.transfer;
 
-import io.audiopipeline.common.testing.TcpPorts;
+import io.audiopipeline.sandbox.TcpPorts;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -1,5 +1,6 @@
 package io.audiopipeline.common.testing;
 
+import io.audiopipeline.sandbox.TcpPorts;
 import io.audiopipeline.common.batch.BatchCompletion;
 import io.audiopipeline.common.config.Env;
 import io.audiopipeline.common.config.RedisConfig;

@@ -1,11 +1,11 @@
-package io.audiopipeline.common.testing;
+package io.audiopipeline.sandbox;
 
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 
-/** Local TCP ports for servers the tests start themselves. */
+/** Local TCP ports for the servers a sandbox (the demo, the tests, the bench) starts itself. */
 public final class TcpPorts {
     private TcpPorts() {
     }

@@ -1,6 +1,5 @@
-package io.audiopipeline.reliability;
+package io.audiopipeline.sandbox;
 
-import io.audiopipeline.common.testing.TcpPorts;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,13 +12,13 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
- * A PostgreSQL cluster the test owns (initdb in a temporary directory, its own port), so it can be
- * crashed and started again without touching the machine's server. A crash is {@code pg_ctl stop -m
+ * A PostgreSQL cluster of the sandbox's own (initdb in a directory of its own, on a free loopback port),
+ * so the demo and the tests never touch the machine's server, and a test can crash it and start it again. A crash is {@code pg_ctl stop -m
  * immediate}: every backend is killed without a checkpoint, and the next start runs crash recovery from
  * the WAL, as after a power loss. PostgreSQL refuses to run as root: as root, the server runs as the
  * {@code postgres} system user.
  */
-final class ManagedPostgres implements AutoCloseable {
+public final class EmbeddedPostgres implements AutoCloseable {
     private final Path bin;
     private final Path data;
     private final int port;
@@ -27,10 +26,10 @@ final class ManagedPostgres implements AutoCloseable {
     private final Path log;
     private Process process;
 
-    private ManagedPostgres(Path bin, Path log) throws Exception {
+    private EmbeddedPostgres(Path bin, Path data, Path log) throws Exception {
         this.bin = bin;
         this.log = log;
-        this.data = Files.createTempDirectory("chaos-pg");
+        this.data = Files.createDirectories(data);
         this.port = TcpPorts.any();
         this.asUser = "root".equals(System.getProperty("user.name")) ? List.of("runuser", "-u", "postgres", "--") : List.of();
         if (!asUser.isEmpty()) {
@@ -41,17 +40,28 @@ final class ManagedPostgres implements AutoCloseable {
         start();
     }
 
-    /** A new cluster logging to {@code log}, or empty when this machine has no PostgreSQL server binaries. */
-    static Optional<ManagedPostgres> create(Path log) throws Exception {
-        Optional<Path> bin = serverBinaries();
-        return bin.isEmpty() ? Optional.empty() : Optional.of(new ManagedPostgres(bin.get(), log));
+    /** A new cluster in a temporary directory, logging to {@code log}; empty when this machine has no PostgreSQL server binaries. */
+    public static Optional<EmbeddedPostgres> create(Path log) throws Exception {
+        return create(Files.createTempDirectory("sandbox-pg"), log);
     }
 
-    String jdbcUrl() {
+    /** A new cluster in {@code data} (created; removed again on close), logging to {@code log}; empty without server binaries. */
+    public static Optional<EmbeddedPostgres> create(Path data, Path log) throws Exception {
+        Optional<Path> bin = serverBinaries();
+        return bin.isEmpty() ? Optional.empty() : Optional.of(new EmbeddedPostgres(bin.get(), data, log));
+    }
+
+    /** Whether PostgreSQL's server binaries (initdb, postgres) are installed. */
+    public static boolean available() throws IOException {
+        return serverBinaries().isPresent();
+    }
+
+    /** The cluster's {@code postgres} database; others are created by whoever uses it. */
+    public String jdbcUrl() {
         return "jdbc:postgresql://127.0.0.1:" + port + "/postgres";
     }
 
-    synchronized void start() throws Exception {
+    public synchronized void start() throws Exception {
         List<String> command = new ArrayList<>(asUser);
         command.addAll(List.of(bin.resolve("postgres").toString(), "-D", data.toString(), "-p", Integer.toString(port),
                 "-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=" + data, "-c", "max_connections=60"));
@@ -61,9 +71,13 @@ final class ManagedPostgres implements AutoCloseable {
     }
 
     /** Kills the server and every backend at once, without a checkpoint. */
-    synchronized void crash() throws Exception {
+    public synchronized void crash() throws Exception {
         run("pg_ctl", "-D", data.toString(), "stop", "-m", "immediate", "-w");
         process.waitFor(20, TimeUnit.SECONDS);
+    }
+
+    public long pid() {
+        return process.pid();
     }
 
     @Override
