@@ -79,11 +79,10 @@ final class DemoServers implements AutoCloseable {
             described.add("PostgreSQL  yours, " + Secrets.mask(given) + " (DATABASE_URL)");
             return;
         }
-        step.accept("starting its own PostgreSQL cluster (initdb) in " + data.resolve("postgres"));
-        Path dir = data.resolve("postgres");
         Path log = Files.createDirectories(data.resolve("logs")).resolve("postgres.log");
-        EmbeddedPostgres postgres = EmbeddedPostgres.create(dir, log).orElseThrow(() -> new CliFailure(
+        EmbeddedPostgres postgres = EmbeddedPostgres.create(data.resolve("postgres"), log).orElseThrow(() -> new CliFailure(
                 "PostgreSQL's server binaries are not installed: run bin/demo (it installs them) or apt-get install -y postgresql", 69));
+        step.accept("started its own PostgreSQL cluster (initdb) in " + postgres.dataDirectory());
         owned.add(0, postgres);
         String url = postgres.jdbcUrl().replaceFirst("/postgres$", "/audio_pipeline");
         env.put("DATABASE_URL", url);

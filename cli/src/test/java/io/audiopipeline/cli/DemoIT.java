@@ -38,11 +38,15 @@ class DemoIT {
 
         assertThat(demo.exit).as("bin/demo exit status; stderr:%n%s", demo.err).isZero();
         assertThat(demo.out).contains("TRANSCRIPTS").contains("please call me back").contains("first transcript after");
-        assertThat(demo.err).contains("starting its own redis-server").contains("starting its own PostgreSQL cluster")
+        assertThat(demo.err).contains("starting its own redis-server").contains("started its own PostgreSQL cluster")
                 .contains("starting its own S3-compatible server");
         assertThat(machineRedisKeyspace()).as("no key written to the machine's Redis").isEqualTo(keyspaceBefore);
         assertThat(machineDatabases()).as("no database created on the machine's PostgreSQL").isEqualTo(databasesBefore);
         assertThat(processesUsing(data)).as("nothing the demo started is left running").isEmpty();
+        String cluster = demo.err.lines().filter(l -> l.contains("started its own PostgreSQL cluster (initdb) in "))
+                .map(l -> l.substring(l.lastIndexOf(" in ") + 4)).findFirst().orElseThrow();
+        assertThat(processesUsing(Path.of(cluster))).as("the demo's PostgreSQL is stopped").isEmpty();
+        assertThat(Path.of(cluster)).as("and its files removed").doesNotExist();
 
         // without a terminal, progress is one line per change: no carriage returns, no line twice in a row
         List<String> bars = demo.err.lines().filter(l -> l.contains(" files ") || l.contains("unpacking")).toList();

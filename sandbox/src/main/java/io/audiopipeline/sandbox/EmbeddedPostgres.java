@@ -29,20 +29,22 @@ public final class EmbeddedPostgres implements AutoCloseable {
     private EmbeddedPostgres(Path bin, Path data, Path log) throws Exception {
         this.bin = bin;
         this.log = log;
-        this.data = Files.createDirectories(data);
-        this.port = TcpPorts.any();
         this.asUser = "root".equals(System.getProperty("user.name")) ? List.of("runuser", "-u", "postgres", "--") : List.of();
+        // as root the server runs as postgres, who may not reach a directory under root's own (0700) ones:
+        // its cluster then lives in a temporary directory of its own, removed on close like any other
+        this.data = asUser.isEmpty() ? Files.createDirectories(data) : Files.createTempDirectory("sandbox-pg");
+        this.port = TcpPorts.any();
         if (!asUser.isEmpty()) {
-            UserPrincipal postgres = data.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("postgres");
-            Files.setOwner(data, postgres);
+            UserPrincipal postgres = this.data.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("postgres");
+            Files.setOwner(this.data, postgres);
         }
-        run("initdb", "-D", data.toString(), "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-sync");
+        run("initdb", "-D", this.data.toString(), "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-sync");
         start();
     }
 
     /** A new cluster in a temporary directory, logging to {@code log}; empty when this machine has no PostgreSQL server binaries. */
     public static Optional<EmbeddedPostgres> create(Path log) throws Exception {
-        return create(Files.createTempDirectory("sandbox-pg"), log);
+        return create(Path.of(System.getProperty("java.io.tmpdir")).resolve("sandbox-pg-" + java.util.UUID.randomUUID()), log);
     }
 
     /** A new cluster in {@code data} (created; removed again on close), logging to {@code log}; empty without server binaries. */
@@ -78,6 +80,11 @@ public final class EmbeddedPostgres implements AutoCloseable {
 
     public long pid() {
         return process.pid();
+    }
+
+    /** Where the cluster's files are. */
+    public Path dataDirectory() {
+        return data;
     }
 
     @Override
