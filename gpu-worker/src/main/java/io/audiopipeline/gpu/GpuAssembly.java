@@ -3,6 +3,7 @@ package io.audiopipeline.gpu;
 import io.audiopipeline.common.batch.ArchiveRetention;
 import io.audiopipeline.common.batch.BatchCompletion;
 import io.audiopipeline.common.batch.BatchGauges;
+import io.audiopipeline.common.batch.BatchLedger;
 import io.audiopipeline.common.batch.BatchTracker;
 import io.audiopipeline.common.config.RuntimeConfig;
 import io.audiopipeline.common.db.AudioFileRepository;
@@ -43,10 +44,11 @@ final class GpuAssembly {
         BatchGauges.register(registry, batches);
         Publication publication = new Publication(new JobPublisher(redis, runtime.batchKeyTtl()), QueueKeys.transcribe(runtime.nodeName()), codec);
         TranscribeHandler handler = new TranscribeHandler(new ScratchPaths(config.scratchRoot()), publication, bridges, config, new AudioFileRepository(db),
-                new TranscriptRepository(db), events, store, tracker, completion, metrics);
+                new TranscriptRepository(db), events, store, new BatchLedger(tracker, completion), metrics);
         RuntimeConfig slots = new RuntimeConfig(runtime.nodeName(), runtime.httpPort(), bridges.size() + 1, runtime.maxAttempts(),
                 runtime.visibilityTimeout(), runtime.retryBaseDelay(), runtime.retryMaxDelay(), runtime.gracePeriod(), runtime.batchKeyTtl(),
                 runtime.httpBind());
-        return new Worker<>("gpu", redis, QueueKeys.transcribe(runtime.nodeName()), slots, handler, codec, new WorkerMetrics(registry), clock);
+        return new Worker<>(workerId, "gpu", redis, QueueKeys.transcribe(runtime.nodeName()), slots, handler, codec, new WorkerMetrics(registry),
+                clock);
     }
 }

@@ -1,8 +1,6 @@
 package io.audiopipeline.gpu;
 
-import io.audiopipeline.common.batch.BatchCompletion;
-import io.audiopipeline.common.batch.BatchTracker;
-import io.audiopipeline.common.batch.Outcome;
+import io.audiopipeline.common.batch.BatchLedger;
 import io.audiopipeline.common.db.AudioFileRecord;
 import io.audiopipeline.common.db.AudioFileRepository;
 import io.audiopipeline.common.db.EventLog;
@@ -27,7 +25,7 @@ import org.slf4j.MDC;
 /**
  * One transcription job: row → transcript → upload → count → delete the local file. Each step is
  * skipped when an earlier delivery already did it, so a redelivered job costs no second transcript,
- * upload or count. The report that completes the batch runs the batch's completion.
+ * upload or count. The batch's counts and completion are the {@link BatchLedger}'s.
  */
 final class TranscribeHandler implements JobHandler<TranscriptionJob> {
     private static final Logger log = LoggerFactory.getLogger(TranscribeHandler.class);
@@ -40,14 +38,12 @@ final class TranscribeHandler implements JobHandler<TranscriptionJob> {
     private final TranscriptRepository transcripts;
     private final EventLog events;
     private final ObjectStore store;
-    private final BatchTracker tracker;
-    private final BatchCompletion completion;
+    private final BatchLedger ledger;
     private final GpuMetrics metrics;
     private final Publication publication;
 
     TranscribeHandler(ScratchPaths scratch, Publication publication, BridgePool bridges, GpuConfig config, AudioFileRepository files,
-                      TranscriptRepository transcripts, EventLog events, ObjectStore store, BatchTracker tracker, BatchCompletion completion,
-                      GpuMetrics metrics) {
+                      TranscriptRepository transcripts, EventLog events, ObjectStore store, BatchLedger ledger, GpuMetrics metrics) {
         this.publication = publication;
         this.scratch = scratch;
         this.bridges = bridges;
@@ -56,8 +52,7 @@ final class TranscribeHandler implements JobHandler<TranscriptionJob> {
         this.transcripts = transcripts;
         this.events = events;
         this.store = store;
-        this.tracker = tracker;
-        this.completion = completion;
+        this.ledger = ledger;
         this.metrics = metrics;
     }
 
@@ -73,11 +68,8 @@ final class TranscribeHandler implements JobHandler<TranscriptionJob> {
         if (refusal != null) {
             throw new PermanentJobException(refusal);
         }
-        if (tracker.isCounted(job.batchId(), job.originalFilename())) {
+        if (ledger.resume(job.batchId(), job.originalFilename())) {
             log.info("{} was already counted for its batch; nothing to redo", job.originalFilename());
-            if (tracker.completionPending(job.batchId(), job.originalFilename())) {
-                completion.complete(job.batchId());
-            }
             Files.deleteIfExists(file);
             return;
         }
@@ -96,7 +88,7 @@ final class TranscribeHandler implements JobHandler<TranscriptionJob> {
                 } catch (PermanentJobException e) {
                     // a second delivery of this job (its first worker's heartbeat lapsed) may have finished
                     // first and removed the file: then this one failed only because it was overtaken
-                    if (tracker.isCounted(job.batchId(), job.originalFilename())) {
+                    if (ledger.isCounted(job.batchId(), job.originalFilename())) {
                         log.info("{} was counted by another delivery of the same job while this one ran ({}); nothing to redo",
                                 job.originalFilename(), e.getMessage());
                         return;
@@ -105,9 +97,7 @@ final class TranscribeHandler implements JobHandler<TranscriptionJob> {
                 }
             }
             metrics.file("processed");
-            if (tracker.recordProcessed(job.batchId(), job.originalFilename()) == Outcome.COMPLETED) {
-                completion.complete(job.batchId());
-            }
+            ledger.processed(job.batchId(), job.originalFilename());
             Files.deleteIfExists(file);
         } finally {
             MDC.remove("audio_id");
@@ -142,9 +132,7 @@ final class TranscribeHandler implements JobHandler<TranscriptionJob> {
         }
         events.record(job.batchId(), row.audioId(), "transcription_failed", reason);
         metrics.file("failed");
-        if (tracker.recordFailed(job.batchId(), job.originalFilename()) == Outcome.COMPLETED) {
-            completion.complete(job.batchId());
-        }
+        ledger.failed(job.batchId(), job.originalFilename());
         Files.deleteIfExists(file);
     }
 

@@ -189,6 +189,8 @@ class GpuWorkerIT {
             assertThat(t.realtimeFactor()).isPositive();
         }
         assertThat(count("SELECT count(*) FROM pipeline_events WHERE batch_id = '" + batchId + "' AND event = 'batch_completed'")).isEqualTo(1);
+        assertThat(count("SELECT count(*) FROM pipeline_events WHERE batch_id = '" + batchId + "' AND worker = '" + workers.get(0).id() + "'"))
+                .as("the events name the worker by the id of its heartbeat and dead letters").isPositive();
     }
 
     @Test

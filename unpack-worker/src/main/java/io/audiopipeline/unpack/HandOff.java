@@ -1,8 +1,6 @@
 package io.audiopipeline.unpack;
 
-import io.audiopipeline.common.batch.BatchCompletion;
-import io.audiopipeline.common.batch.BatchTracker;
-import io.audiopipeline.common.batch.Outcome;
+import io.audiopipeline.common.batch.BatchLedger;
 import io.audiopipeline.common.db.AudioFileRecord;
 import io.audiopipeline.common.db.AudioFileRepository;
 import io.audiopipeline.common.db.BatchRepository;
@@ -28,25 +26,23 @@ import org.slf4j.LoggerFactory;
 final class HandOff {
     private static final Logger log = LoggerFactory.getLogger(HandOff.class);
 
-    private final BatchTracker tracker;
+    private final BatchLedger ledger;
     private final BatchRepository batches;
     private final AudioFileRepository files;
     private final EventLog events;
     private final JobPublisher publisher;
-    private final BatchCompletion completion;
     private final JobCodec codec;
     private final IgnoredEntryRepository ignoredEntries;
     private final String node;
 
-    HandOff(BatchTracker tracker, BatchRepository batches, AudioFileRepository files, IgnoredEntryRepository ignoredEntries, EventLog events,
-            JobPublisher publisher, BatchCompletion completion, JobCodec codec, String node) {
+    HandOff(BatchLedger ledger, BatchRepository batches, AudioFileRepository files, IgnoredEntryRepository ignoredEntries, EventLog events,
+            JobPublisher publisher, JobCodec codec, String node) {
         this.ignoredEntries = ignoredEntries;
-        this.tracker = tracker;
+        this.ledger = ledger;
         this.batches = batches;
         this.files = files;
         this.events = events;
         this.publisher = publisher;
-        this.completion = completion;
         this.codec = codec;
         this.node = node;
     }
@@ -54,7 +50,7 @@ final class HandOff {
     void handOff(UnpackJob job, Manifest manifest) throws IOException, SQLException {
         String batchId = job.batchId();
         ignoredEntries.record(batchId, manifest.ignored());
-        boolean completed = false;
+        BatchLedger.HandOff counts = ledger.handOff(batchId);
         java.util.Set<String> failedNames = new java.util.HashSet<>();
         for (Recording r : manifest.recordings()) {
             String refused = r.converted() ? refusal(batchId, r) : null;
@@ -63,7 +59,7 @@ final class HandOff {
                 String reason = r.converted() ? refused : r.error();
                 AudioFileRecord row = files.markFailed(batchId, r.originalFilename(), reason);
                 events.record(batchId, row.audioId(), r.converted() ? "handoff_failed" : "conversion_failed", reason);
-                completed |= tracker.recordFailed(batchId, r.originalFilename()) == Outcome.COMPLETED;
+                counts.failed(r.originalFilename());
                 if (r.converted()) {
                     log.warn("{}; the batch goes on without it", reason);
                     java.nio.file.Files.deleteIfExists(java.nio.file.Path.of(r.opusPath()));
@@ -72,7 +68,7 @@ final class HandOff {
         }
         int total = manifest.recordings().size();
         int failed = failedNames.size();
-        completed |= tracker.initialize(batchId, total, job.s3Key(), node);
+        counts.open(total, job.s3Key(), node);
         batches.markUnpacked(batchId, total, failed, node);
         QueueKeys queue = QueueKeys.transcribe(node);
         int enqueued = 0;
@@ -81,7 +77,7 @@ final class HandOff {
             if (failedNames.contains(r.originalFilename())) {
                 continue;
             }
-            if (tracker.isCounted(batchId, r.originalFilename())) {
+            if (ledger.isCounted(batchId, r.originalFilename())) {
                 // a batch re-unpacked after its node was lost: files counted before are not redone
                 java.nio.file.Files.deleteIfExists(java.nio.file.Path.of(r.opusPath()));
                 alreadyDone++;
@@ -96,9 +92,7 @@ final class HandOff {
                 + " transcription jobs enqueued on " + queue.main() + ", " + manifest.ignored().size() + " other entries ignored");
         log.info("hand-off: {} recordings, {} failed, {} new transcription jobs on {}, {} other entries ignored{}", total, failed, enqueued,
                 queue.main(), manifest.ignored().size(), alreadyDone > 0 ? ", " + alreadyDone + " already done before" : "");
-        if (completed) {
-            completion.complete(batchId);
-        }
+        counts.finish();
     }
 
     /**

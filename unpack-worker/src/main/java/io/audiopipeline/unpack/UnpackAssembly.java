@@ -3,6 +3,7 @@ package io.audiopipeline.unpack;
 import io.audiopipeline.common.batch.ArchiveRetention;
 import io.audiopipeline.common.batch.BatchCompletion;
 import io.audiopipeline.common.batch.BatchGauges;
+import io.audiopipeline.common.batch.BatchLedger;
 import io.audiopipeline.common.batch.BatchTracker;
 import io.audiopipeline.common.config.RuntimeConfig;
 import io.audiopipeline.common.db.AudioFileRepository;
@@ -50,14 +51,15 @@ final class UnpackAssembly {
         FfmpegConverter ffmpeg = new FfmpegConverter(config.ffmpeg(), config.opusBitrate(), config.convertTimeout(),
                 new ProcessRunner());
         RecordingConverter converter = new RecordingConverter(ffmpeg, convertPool, metrics);
-        HandOff handOff = new HandOff(tracker, batches, new AudioFileRepository(db), new IgnoredEntryRepository(db), events, new JobPublisher(redis, runtime.batchKeyTtl()),
-                completion, codec, runtime.nodeName());
+        BatchLedger ledger = new BatchLedger(tracker, completion);
+        HandOff handOff = new HandOff(ledger, batches, new AudioFileRepository(db), new IgnoredEntryRepository(db), events,
+                new JobPublisher(redis, runtime.batchKeyTtl()), codec, runtime.nodeName());
         UnpackHandler handler = new UnpackHandler(config, store,
                 new SafeExtractor(config.maxBytes(), config.maxEntries(), config.maxCompressionRatio(), new EntryClassifier(config.audioExtensions())),
-                converter, handOff, tracker, batches, completion, metrics, codec.mapper(), runtime.nodeName(), clock,
+                converter, handOff, ledger, batches, metrics, codec.mapper(), runtime.nodeName(), clock,
                 new BatchLease.Leases(redis, runtime.visibilityTimeout(), LEASE_RENEWALS,
                         runtime.nodeName() + ":" + ProcessHandle.current().pid()));
-        return new Worker<>("unpack", redis, QueueKeys.unpack(), runtime, handler, codec, new WorkerMetrics(registry), clock)
+        return new Worker<>(workerId, "unpack", redis, QueueKeys.unpack(), runtime, handler, codec, new WorkerMetrics(registry), clock)
                 .admitWhen(new ScratchAdmission(config, redis, QueueKeys.transcribe(runtime.nodeName()), metrics));
     }
 }

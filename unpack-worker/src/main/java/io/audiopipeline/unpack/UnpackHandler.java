@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.audiopipeline.common.archive.ArchiveNames;
 import io.audiopipeline.common.batch.BatchCompletion;
 import io.audiopipeline.common.batch.BatchCounts;
-import io.audiopipeline.common.batch.BatchTracker;
+import io.audiopipeline.common.batch.BatchLedger;
 import io.audiopipeline.common.db.BatchRecord;
 import io.audiopipeline.common.db.BatchRepository;
 import io.audiopipeline.common.job.UnpackJob;
@@ -36,9 +36,8 @@ final class UnpackHandler implements JobHandler<UnpackJob> {
     private final SafeExtractor extractor;
     private final RecordingConverter converter;
     private final HandOff handOff;
-    private final BatchTracker tracker;
+    private final BatchLedger ledger;
     private final BatchRepository batches;
-    private final BatchCompletion completion;
     private final UnpackMetrics metrics;
     private final ObjectMapper json;
     private final String node;
@@ -46,7 +45,7 @@ final class UnpackHandler implements JobHandler<UnpackJob> {
     private final BatchLease.Leases leases;
 
     UnpackHandler(UnpackConfig config, ObjectStore store, SafeExtractor extractor, RecordingConverter converter, HandOff handOff,
-                  BatchTracker tracker, BatchRepository batches, BatchCompletion completion, UnpackMetrics metrics,
+                  BatchLedger ledger, BatchRepository batches, UnpackMetrics metrics,
                   ObjectMapper json, String node, Clock clock, BatchLease.Leases leases) {
         this.leases = leases;
         this.config = config;
@@ -54,9 +53,8 @@ final class UnpackHandler implements JobHandler<UnpackJob> {
         this.extractor = extractor;
         this.converter = converter;
         this.handOff = handOff;
-        this.tracker = tracker;
+        this.ledger = ledger;
         this.batches = batches;
-        this.completion = completion;
         this.metrics = metrics;
         this.json = json;
         this.node = node;
@@ -89,18 +87,14 @@ final class UnpackHandler implements JobHandler<UnpackJob> {
     private void handleOwned(UnpackJob job, int attempt, BatchLease lease) throws Exception {
         String batchId = job.batchId();
         Path batchDir = config.scratchRoot().resolve(batchId);
-        BatchCounts counts = tracker.counts(batchId);
+        BatchCounts counts = ledger.counts(batchId);
         if (!counts.exists() && batches.find(batchId).map(b -> "completed".equals(b.status())).orElse(false)) {
             // completed long ago (its keys have expired): a stray duplicate of its job must not start it again
             log.info("batch {} completed before; nothing to do for this job", batchId);
             return;
         }
-        if (counts.completed()) {
-            if (tracker.completionPending(batchId, "init")) {
-                completion.complete(batchId);
-            } else {
-                log.info("batch {} is already complete; nothing to do for this redelivered job", batchId);
-            }
+        if (ledger.resume(batchId, BatchLedger.HAND_OFF)) {
+            log.info("batch {} is already complete; nothing more to do for this redelivered job", batchId);
             return;
         }
         Optional<Manifest> manifest = Manifest.read(batchDir, json);

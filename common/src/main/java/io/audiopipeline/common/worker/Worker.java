@@ -47,12 +47,20 @@ public final class Worker<T extends Job> {
 
     public Worker(String kind, UnifiedJedis redis, QueueKeys queueKeys, RuntimeConfig config, JobHandler<T> handler,
                   JobCodec codec, WorkerMetrics metrics, Clock clock) {
+        this(workerId(config.nodeName(), kind), kind, redis, queueKeys, config, handler, codec, metrics, clock);
+    }
+
+    /**
+     * A worker known as {@code workerId} everywhere: in its heartbeat, its processing list, the dead letters
+     * it writes and the events its handler records (made once, by {@link #workerId}, and passed to both).
+     */
+    public Worker(String workerId, String kind, UnifiedJedis redis, QueueKeys queueKeys, RuntimeConfig config, JobHandler<T> handler,
+                  JobCodec codec, WorkerMetrics metrics, Clock clock) {
         this.kind = kind;
         this.config = config;
         this.handler = handler;
         this.codec = codec;
         this.metrics = metrics;
-        String workerId = workerId(config.nodeName(), kind);
         this.queue = new ReliableQueue(redis, queueKeys, workerId, config.visibilityTimeout(), codec.mapper(), clock);
         this.status = new WorkerStatus(workerId, config.nodeName(), kind, clock);
         this.housekeeper = new Housekeeper(queue, status, metrics, codec.mapper());
