@@ -128,8 +128,9 @@ class ArchiveInteropIT {
         }
         startWorker();
         BatchTracker tracker = new BatchTracker(servers.redis);
-        await().atMost(Duration.ofMinutes(4)).until(() -> jobs.values().stream()
-                .allMatch(j -> tracker.counts(j.batchId()).total() != null) && servers.redis.llen(QueueKeys.unpack().main()) == 0);
+        for (UnpackJob j : jobs.values()) {
+            awaitHandOff(j.batchId(), Duration.ofMinutes(4));
+        }
 
         assertThat(dead().size()).as("no archive dead-lettered: %s", dead().list(0, 20)).isZero();
         Map<String, List<String>> published = publishedNames();
@@ -164,7 +165,7 @@ class ArchiveInteropIT {
         UnpackJob job = publish(zip);
         startWorker();
         BatchTracker tracker = new BatchTracker(servers.redis);
-        await().atMost(Duration.ofMinutes(1)).until(() -> tracker.counts(job.batchId()).total() != null);
+        awaitHandOff(job.batchId());
         assertThat(tracker.counts(job.batchId()).total()).isEqualTo(2);
         assertThat(tracker.counts(job.batchId()).failed()).as("no false failures").isZero();
         assertThat(ignored(job.batchId())).containsOnlyKeys("__MACOSX/Voicemails/._Message 1.mp3", "__MACOSX/Voicemails/._Message 2.mp3",
@@ -185,7 +186,7 @@ class ArchiveInteropIT {
         UnpackJob job = publish(zip);
         startWorker();
         BatchTracker tracker = new BatchTracker(servers.redis);
-        await().atMost(Duration.ofMinutes(1)).until(() -> tracker.counts(job.batchId()).total() != null);
+        awaitHandOff(job.batchId());
         assertThat(dead().size()).isZero();
         assertThat(tracker.counts(job.batchId()).total()).isEqualTo(2);
         assertThat(publishedNames().get(job.batchId())).containsExactlyInAnyOrder("café.mp3", "cafΘ.mp3");
@@ -203,7 +204,7 @@ class ArchiveInteropIT {
         UnpackJob job = publish(tar);
         startWorker();
         BatchTracker tracker = new BatchTracker(servers.redis);
-        await().atMost(Duration.ofMinutes(1)).until(() -> tracker.counts(job.batchId()).total() != null);
+        awaitHandOff(job.batchId());
         assertThat(tracker.counts(job.batchId()).total()).isEqualTo(2);
         assertThat(publishedNames().get(job.batchId())).containsExactlyInAnyOrder("a.mp3", "b.mp3");
         assertThat(ignored(job.batchId())).containsExactly(Map.entry("c.mp3", "a symbolic link (to 'a.mp3'): links are not followed"));
@@ -228,7 +229,7 @@ class ArchiveInteropIT {
         UnpackJob job = publish(archive);
         startWorker();
         BatchTracker tracker = new BatchTracker(servers.redis);
-        await().atMost(Duration.ofMinutes(1)).until(() -> tracker.counts(job.batchId()).total() != null);
+        awaitHandOff(job.batchId());
         assertThat(dead().size()).isZero();
         assertThat(tracker.counts(job.batchId()).total()).isEqualTo(3);
         assertThat(publishedNames().get(job.batchId())).containsExactlyInAnyOrder("short.mp3", longName, longPath);
@@ -253,6 +254,23 @@ class ArchiveInteropIT {
         Files.writeString(export.resolve("calls/notes.txt"), "call notes");
         Files.write(export.resolve(".DS_Store"), new byte[] {0, 0, 0, 1, 'B', 'u', 'd', '1'});
         return export;
+    }
+
+    /** The hand-off is over once its event is written: after the total is set and every job published. */
+    private void awaitHandOff(String batchId) {
+        awaitHandOff(batchId, Duration.ofMinutes(1));
+    }
+
+    private void awaitHandOff(String batchId, Duration within) {
+        await().atMost(within).until(() -> db.withConnection(c -> {
+            try (var ps = c.prepareStatement("SELECT count(*) FROM pipeline_events WHERE batch_id = ? AND event = 'unpacked'")) {
+                ps.setString(1, batchId);
+                try (var rs = ps.executeQuery()) {
+                    rs.next();
+                    return rs.getLong(1) > 0;
+                }
+            }
+        }));
     }
 
     private String out(String name) {
