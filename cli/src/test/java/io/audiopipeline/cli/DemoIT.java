@@ -80,7 +80,17 @@ class DemoIT {
         }
         command.addAll(List.of(WorkerProcess.projectRoot().resolve("bin/demo").toString(), "--data-dir", tmp.resolve("demo").toString()));
 
-        Result demo = run(command, bin.toString());
+        Result demo;
+        try {
+            demo = run(command, bin.toString());
+        } finally {
+            // the links go now, quietly (JUnit warns about each link it removes from a temporary directory)
+            try (Stream<Path> links = Files.list(bin)) {
+                for (Path link : links.toList()) {
+                    Files.delete(link);
+                }
+            }
+        }
 
         assertThat(demo.exit).as("stderr:%n%s", demo.err).isEqualTo(69);
         assertThat(demo.err.strip().lines()).hasSize(1);

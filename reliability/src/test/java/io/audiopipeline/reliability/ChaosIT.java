@@ -189,7 +189,8 @@ class ChaosIT {
         JobCodec codec = new JobCodec();
         redis.lpush("queue:unpack", "{\"batch_id\": 12, \"s3_key\": [1], \"original_filename\": true, \"transferred_at\": \"x\"}");
         redis.lpush("queue:unpack", codec.encode(new UnpackJob("20240101-000000-000001", "archives/x.tar", "y".repeat(5000), Instant.now(), null, null)));
-        redis.lpush("queue:unpack", codec.encode(new UnpackJob("20240101-000000-000002", "archives/missing.tar", "missing.tar", Instant.now(), null, null)));
+        redis.lpush("queue:unpack", codec.encode(new UnpackJob("20240101-000000-000002", "archives/20240101-000000-000002.tar", "missing.tar",
+                Instant.now(), null, null)));
         String transcribe = QueueKeys.transcribe(NODE).main();
         redis.lpush(transcribe, codec.encode(new TranscriptionJob("20240101-000000-000003", "/etc/passwd", "passwd", null, null)));
         redis.lpush(transcribe, codec.encode(new TranscriptionJob("20240101-000000-000004",
@@ -381,9 +382,9 @@ class ChaosIT {
         boolean poisonOnly = deadUnpack.size() == 3 && deadTranscribe.size() == 2
                 && deadUnpack.stream().anyMatch(d -> d.error().startsWith("malformed payload: field 'batch_id'"))
                 && deadUnpack.stream().anyMatch(d -> d.error().startsWith("malformed payload: original_filename is 5000 characters"))
-                && deadUnpack.stream().anyMatch(d -> d.error().startsWith("s3_key archives/missing.tar does not exist"))
+                && deadUnpack.stream().anyMatch(d -> d.error().startsWith("s3_key archives/20240101-000000-000002.tar does not exist"))
                 && deadTranscribe.stream().anyMatch(d -> d.error().contains("is outside SCRATCH_ROOT"))
-                && deadTranscribe.stream().anyMatch(d -> d.error().startsWith("unknown batch_id 20240101-000000-000004"));
+                && deadTranscribe.stream().anyMatch(d -> d.error().startsWith("'x.mp3' is not a file the hand-off of batch 20240101-000000-000004"));
         report.check("dead-letter lists hold exactly the planted poison jobs, each with a clear reason", poisonOnly,
                 deadUnpack.stream().map(DeadLetter::error).toList() + " " + deadTranscribe.stream().map(DeadLetter::error).toList());
         try (Stream<Path> left = Files.list(scratch)) {
