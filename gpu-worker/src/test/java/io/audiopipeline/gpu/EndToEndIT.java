@@ -76,17 +76,8 @@ class EndToEndIT {
              UnifiedJedis redis = TestServers.redis(); Database db = TestServers.freshDatabase()) {
             store.createBucketIfMissing();
             TestServers.flushRedis(redis);
-            Map<String, String> env = new HashMap<>(TestServers.env());
-            env.putAll(s3.env(BUCKET));
-            env.put("NODE_NAME", "e2e-node");
-            env.put("SCRATCH_ROOT", scratch.toString());
-            env.put("STAGING_DIR", tmp.resolve("staging").toString());
-            env.put("TRANSFER_SOURCE", inbox.toUri().toString());
+            Map<String, String> env = pipelineEnv(s3, "e2e-node", scratch, inbox);
             env.put("TRANSFER_POLL_INTERVAL", "1s");
-            env.put("TRANSCRIBER", "pocketsphinx");
-            env.put("SCRATCH_MIN_FREE_BYTES", "0");
-            env.put("HTTP_PORT", "0");
-            env.put("JAVA_OPTS", "-Xmx256m");
 
             long started = System.nanoTime();
             try (WorkerProcess unpack = WorkerProcess.start("unpack-worker", env, logs);
@@ -181,16 +172,7 @@ class EndToEndIT {
             store.createBucketIfMissing();
             TestServers.flushRedis(redis);
             // what the unit's env file holds, and nothing else
-            Map<String, String> env = new HashMap<>(TestServers.env());
-            env.putAll(s3.env(BUCKET));
-            env.put("NODE_NAME", "e2e-systemd");
-            env.put("SCRATCH_ROOT", scratch.toString());
-            env.put("STAGING_DIR", tmp.resolve("staging").toString());
-            env.put("TRANSFER_SOURCE", inbox.toUri().toString());
-            env.put("TRANSCRIBER", "pocketsphinx");
-            env.put("SCRATCH_MIN_FREE_BYTES", "0");
-            env.put("HTTP_PORT", "0");
-            env.put("JAVA_OPTS", "-Xmx256m");
+            Map<String, String> env = pipelineEnv(s3, "e2e-systemd", scratch, inbox);
             if (!lcAll.isEmpty()) {
                 env.put("LC_ALL", lcAll);
             }
@@ -227,6 +209,21 @@ class EndToEndIT {
                 assertThat(gpu.terminate(60)).isZero();
             }
         }
+    }
+
+    /** The three workers' environment: the test servers, this node's scratch and staging, the inbox, the CPU engine. */
+    private Map<String, String> pipelineEnv(S3ProxyServer s3, String node, Path scratch, Path inbox) {
+        Map<String, String> env = new HashMap<>(TestServers.env());
+        env.putAll(s3.env(BUCKET));
+        env.put("NODE_NAME", node);
+        env.put("SCRATCH_ROOT", scratch.toString());
+        env.put("STAGING_DIR", tmp.resolve("staging").toString());
+        env.put("TRANSFER_SOURCE", inbox.toUri().toString());
+        env.put("TRANSCRIBER", "pocketsphinx");
+        env.put("SCRATCH_MIN_FREE_BYTES", "0");
+        env.put("HTTP_PORT", "0");
+        env.put("JAVA_OPTS", "-Xmx256m");
+        return env;
     }
 
     private static void ffmpeg(String source, String seconds, Path target) throws Exception {
