@@ -9,7 +9,6 @@ import io.audiopipeline.common.storage.ObjectStore;
 import io.audiopipeline.common.testing.S3ProxyServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Statement;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -69,12 +68,7 @@ final class BenchEnv implements AutoCloseable {
 
     void reset() throws Exception {
         redis.flushDB();
-        db.withConnection(c -> {
-            try (Statement s = c.createStatement()) {
-                s.execute("TRUNCATE transcripts, audio_files, pipeline_events, transfers, batches CASCADE");
-            }
-            return null;
-        });
+        db.withHandle(h -> h.execute("TRUNCATE transcripts, audio_files, pipeline_events, transfers, batches CASCADE"));
     }
 
     @Override

@@ -5,8 +5,6 @@ import io.audiopipeline.common.testing.ArchiveBuilder;
 import io.audiopipeline.common.testing.WorkerProcess;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -96,15 +94,8 @@ final class LoadBench {
     }
 
     private static String stage(BenchEnv e, String name, String sql) throws Exception {
-        List<double[]> rows = e.db.withConnection(c -> {
-            try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
-                List<double[]> list = new ArrayList<>();
-                while (rs.next()) {
-                    list.add(new double[] {rs.getDouble(1), rs.getDouble(2)});
-                }
-                return list;
-            }
-        });
+        List<double[]> rows = e.db.withHandle(h -> h.createQuery(sql)
+                .map((rs, ctx) -> new double[] {rs.getDouble(1), rs.getDouble(2)}).list());
         double first = rows.stream().mapToDouble(r -> r[0]).min().orElse(0);
         double last = rows.stream().mapToDouble(r -> r[0]).max().orElse(0);
         double[] latencies = rows.stream().mapToDouble(r -> r[1]).sorted().toArray();
@@ -115,24 +106,14 @@ final class LoadBench {
 
     private static long completedBatches(BenchEnv e) {
         try {
-            return e.db.withConnection(c -> {
-                try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT count(*) FROM batches WHERE status = 'completed'")) {
-                    rs.next();
-                    return rs.getLong(1);
-                }
-            });
+            return e.db.withHandle(h -> h.createQuery("SELECT count(*) FROM batches WHERE status = 'completed'").mapTo(Long.class).one());
         } catch (Exception ex) {
             return -1;
         }
     }
 
     private static long transactions(BenchEnv e) throws Exception {
-        return e.db.withConnection(c -> {
-            try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(
-                    "SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = current_database()")) {
-                rs.next();
-                return rs.getLong(1);
-            }
-        });
+        return e.db.withHandle(h -> h.createQuery("SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = current_database()")
+                .mapTo(Long.class).one());
     }
 }

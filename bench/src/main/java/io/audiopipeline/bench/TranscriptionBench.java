@@ -15,8 +15,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -93,26 +91,15 @@ final class TranscriptionBench {
 
     /** Per file: time from registering the row to completing it, minus the bridge's transcription time. */
     private static List<Double> overheadsMs(BenchEnv e, String batchId) throws Exception {
-        return e.db.withConnection(c -> {
-            try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT extract(epoch FROM f.updated_at - f.created_at) - t.processing_seconds "
-                    + "FROM audio_files f JOIN transcripts t USING (audio_id) WHERE f.batch_id = '" + batchId + "'")) {
-                List<Double> out = new ArrayList<>();
-                while (rs.next()) {
-                    out.add(rs.getDouble(1) * 1000);
-                }
-                return out;
-            }
-        });
+        return e.db.withHandle(h -> h.createQuery("SELECT (extract(epoch FROM f.updated_at - f.created_at) - t.processing_seconds) * 1000 "
+                        + "FROM audio_files f JOIN transcripts t USING (audio_id) WHERE f.batch_id = ?")
+                .bind(0, batchId).mapTo(Double.class).list());
     }
 
     private static double engineSeconds(BenchEnv e, String batchId) throws Exception {
-        return e.db.withConnection(c -> {
-            try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT sum(t.processing_seconds) FROM transcripts t "
-                    + "JOIN audio_files f USING (audio_id) WHERE f.batch_id = '" + batchId + "'")) {
-                rs.next();
-                return rs.getDouble(1);
-            }
-        });
+        return e.db.withHandle(h -> h.createQuery("SELECT coalesce(sum(t.processing_seconds), 0) FROM transcripts t "
+                        + "JOIN audio_files f USING (audio_id) WHERE f.batch_id = ?")
+                .bind(0, batchId).mapTo(Double.class).one());
     }
 
     private static double directLoop(BenchEnv e, Path dir) throws Exception {

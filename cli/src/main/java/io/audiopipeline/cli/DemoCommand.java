@@ -249,14 +249,8 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     private static Optional<String> latestBatch(Database db, Instant since) throws SQLException {
-        return db.withConnection(c -> {
-            try (var ps = c.prepareStatement("SELECT batch_id FROM batches WHERE created_at >= ? ORDER BY created_at DESC LIMIT 1")) {
-                ps.setTimestamp(1, java.sql.Timestamp.from(since.minusSeconds(5)));
-                try (var rs = ps.executeQuery()) {
-                    return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
-                }
-            }
-        });
+        return db.withHandle(h -> h.createQuery("SELECT batch_id FROM batches WHERE created_at >= :since ORDER BY created_at DESC LIMIT 1")
+                .bind("since", since.minusSeconds(5)).mapTo(String.class).findOne());
     }
 
     private static Path fresh(Path dir) throws java.io.IOException {

@@ -28,7 +28,6 @@ import io.audiopipeline.common.testing.WorkerProcess;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -293,13 +292,8 @@ class PipelineCliIT {
         String fresh = BatchId.next(Clock.systemUTC());
         new BatchRepository(db).insertIfAbsent(stuck, "archives/" + stuck + ".tar", "old.tar", null, null, null);
         new BatchRepository(db).insertIfAbsent(fresh, "archives/" + fresh + ".tar", "new.tar", null, null, null);
-        db.withConnection(c -> {
-            try (Statement s = c.createStatement()) {
-                s.execute("UPDATE batches SET created_at = now() - interval '3 hours', updated_at = now() - interval '2 hours' WHERE batch_id = '"
-                        + stuck + "'");
-            }
-            return null;
-        });
+        db.withHandle(h -> h.execute("UPDATE batches SET created_at = now() - interval '3 hours', updated_at = now() - interval '2 hours' "
+                + "WHERE batch_id = ?", stuck));
         redis.lpush("queue:unpack", "{}");
         Result status = cli("status", "--json", "--stuck-after", "30m");
         assertThat(status.exit()).as("stuck batches make the exit status 1").isEqualTo(1);

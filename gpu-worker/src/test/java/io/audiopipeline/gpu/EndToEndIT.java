@@ -234,14 +234,6 @@ class EndToEndIT {
     }
 
     private static List<String> batchIds(Database db) throws Exception {
-        return db.withConnection(c -> {
-            try (var s = c.createStatement(); var rs = s.executeQuery("SELECT batch_id FROM batches ORDER BY created_at")) {
-                List<String> ids = new java.util.ArrayList<>();
-                while (rs.next()) {
-                    ids.add(rs.getString(1));
-                }
-                return ids;
-            }
-        });
+        return db.withHandle(h -> h.createQuery("SELECT batch_id FROM batches ORDER BY created_at").mapTo(String.class).list());
     }
 }

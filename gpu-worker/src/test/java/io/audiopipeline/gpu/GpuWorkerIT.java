@@ -30,8 +30,6 @@ import io.audiopipeline.common.worker.Worker;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -157,12 +155,7 @@ class GpuWorkerIT {
     }
 
     private long count(String sql) throws Exception {
-        return db.withConnection(c -> {
-            try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
-                rs.next();
-                return rs.getLong(1);
-            }
-        });
+        return db.withHandle(h -> h.createQuery(sql).mapTo(Long.class).one());
     }
 
     @Test

@@ -281,13 +281,8 @@ class ChaosIT {
     /** Completed batches so far; -1 when the database does not answer (a connection that died with a crash). */
     private static long completedBatches(Database db) throws Exception {
         try {
-            return db.withConnection(c -> {
-                try (var s = c.createStatement(); var rs = s.executeQuery(
-                        "SELECT count(*) FROM batches WHERE status = 'completed' AND original_filename LIKE 'chaos-%'")) {
-                    rs.next();
-                    return rs.getLong(1);
-                }
-            });
+            return db.withHandle(h -> h.createQuery("SELECT count(*) FROM batches WHERE status = 'completed' AND original_filename LIKE 'chaos-%'")
+                    .mapTo(Long.class).one());
         } catch (SQLException e) {
             log("progress query failed: " + e.getMessage());
             return -1;
@@ -399,15 +394,7 @@ class ChaosIT {
     }
 
     private static List<BatchRecord> allBatches(Database db, BatchRepository rows) throws Exception {
-        List<String> ids = db.withConnection(c -> {
-            try (var s = c.createStatement(); var rs = s.executeQuery("SELECT batch_id FROM batches")) {
-                List<String> list = new ArrayList<>();
-                while (rs.next()) {
-                    list.add(rs.getString(1));
-                }
-                return list;
-            }
-        });
+        List<String> ids = db.withHandle(h -> h.createQuery("SELECT batch_id FROM batches").mapTo(String.class).list());
         List<BatchRecord> out = new ArrayList<>();
         for (String id : ids) {
             out.add(rows.find(id).orElseThrow());

@@ -1,11 +1,11 @@
 package io.audiopipeline.transfer;
 
 import io.audiopipeline.common.db.Database;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Timestamp;
+import java.time.temporal.ChronoUnit;
 import java.util.Optional;
+import org.jdbi.v3.core.mapper.reflect.ConstructorMapper;
+import org.jdbi.v3.core.statement.SqlStatement;
 
 /**
  * The {@code transfers} table: one record per source file version (source, size, modification time)
@@ -24,49 +24,29 @@ final class TransferLedger {
     }
 
     Optional<Entry> find(String source, SourceFile file) throws SQLException {
-        return db.withConnection(c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT batch_id, sha256, s3_key, enqueued_at IS NOT NULL FROM transfers "
-                    + "WHERE source = ? AND size_bytes = ? AND modified_at = ?")) {
-                bind(ps, source, file);
-                try (ResultSet rs = ps.executeQuery()) {
-                    return rs.next() ? Optional.of(new Entry(rs.getString(1), rs.getString(2), rs.getString(3), rs.getBoolean(4)))
-                            : Optional.empty();
-                }
-            }
-        });
+        return db.withHandle(h -> bind(h.createQuery("SELECT batch_id, sha256, s3_key, enqueued_at IS NOT NULL AS enqueued FROM transfers "
+                        + "WHERE source = :source AND size_bytes = :size AND modified_at = :modified"), source, file)
+                .map(ConstructorMapper.of(Entry.class)).findOne());
     }
 
     /** Records the file's batch id; returns the entry in effect (an earlier one wins). */
     Entry record(String source, SourceFile file, String batchId, String sha256, String s3Key) throws SQLException {
-        db.withConnection(c -> {
-            try (PreparedStatement ps = c.prepareStatement("INSERT INTO transfers (source, size_bytes, modified_at, sha256, batch_id, s3_key) "
-                    + "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING")) {
-                bind(ps, source, file);
-                ps.setString(4, sha256);
-                ps.setString(5, batchId);
-                ps.setString(6, s3Key);
-                ps.executeUpdate();
-            }
-            return null;
-        });
+        db.withHandle(h -> bind(h.createUpdate("INSERT INTO transfers (source, size_bytes, modified_at, sha256, batch_id, s3_key) "
+                        + "VALUES (:source, :size, :modified, :sha, :batch, :key) ON CONFLICT DO NOTHING"), source, file)
+                .bind("sha", sha256).bind("batch", batchId).bind("key", s3Key).execute());
         return find(source, file).orElseThrow();
     }
 
     void markEnqueued(String source, SourceFile file) throws SQLException {
-        db.withConnection(c -> {
-            try (PreparedStatement ps = c.prepareStatement("UPDATE transfers SET enqueued_at = coalesce(enqueued_at, now()) "
-                    + "WHERE source = ? AND size_bytes = ? AND modified_at = ?")) {
-                bind(ps, source, file);
-                ps.executeUpdate();
-            }
-            return null;
-        });
+        db.withHandle(h -> bind(h.createUpdate("UPDATE transfers SET enqueued_at = coalesce(enqueued_at, now()) "
+                        + "WHERE source = :source AND size_bytes = :size AND modified_at = :modified"), source, file)
+                .execute());
     }
 
-    private static void bind(PreparedStatement ps, String source, SourceFile file) throws SQLException {
-        ps.setString(1, source + "/" + file.name());
-        ps.setLong(2, file.sizeBytes());
-        // the database keeps microseconds at most; milliseconds compare equal on every file system
-        ps.setTimestamp(3, Timestamp.from(file.modifiedAt().truncatedTo(java.time.temporal.ChronoUnit.MILLIS)));
+    private static <S extends SqlStatement<S>> S bind(S statement, String source, SourceFile file) {
+        return statement.bind("source", source + "/" + file.name())
+                .bind("size", file.sizeBytes())
+                // the database keeps microseconds at most; milliseconds compare equal on every file system
+                .bind("modified", file.modifiedAt().truncatedTo(ChronoUnit.MILLIS));
     }
 }

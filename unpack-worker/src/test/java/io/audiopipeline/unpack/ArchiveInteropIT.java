@@ -262,15 +262,8 @@ class ArchiveInteropIT {
     }
 
     private void awaitHandOff(String batchId, Duration within) {
-        await().atMost(within).until(() -> db.withConnection(c -> {
-            try (var ps = c.prepareStatement("SELECT count(*) FROM pipeline_events WHERE batch_id = ? AND event = 'unpacked'")) {
-                ps.setString(1, batchId);
-                try (var rs = ps.executeQuery()) {
-                    rs.next();
-                    return rs.getLong(1) > 0;
-                }
-            }
-        }));
+        await().atMost(within).until(() -> db.withHandle(h -> h.createQuery(
+                "SELECT count(*) FROM pipeline_events WHERE batch_id = ? AND event = 'unpacked'").bind(0, batchId).mapTo(Long.class).one()) > 0);
     }
 
     private String out(String name) {

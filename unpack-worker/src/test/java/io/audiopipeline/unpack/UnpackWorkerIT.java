@@ -36,8 +36,6 @@ import io.audiopipeline.common.worker.Worker;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -492,12 +490,7 @@ class UnpackWorkerIT {
     }
 
     private long events(String batchId, String event) throws Exception {
-        return db.withConnection(c -> {
-            try (Statement s = c.createStatement();
-                 ResultSet rs = s.executeQuery("SELECT count(*) FROM pipeline_events WHERE batch_id = '" + batchId + "' AND event = '" + event + "'")) {
-                rs.next();
-                return rs.getLong(1);
-            }
-        });
+        return db.withHandle(h -> h.createQuery("SELECT count(*) FROM pipeline_events WHERE batch_id = ? AND event = ?")
+                .bind(0, batchId).bind(1, event).mapTo(Long.class).one());
     }
 }

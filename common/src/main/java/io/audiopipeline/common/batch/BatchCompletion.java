@@ -44,7 +44,8 @@ public final class BatchCompletion {
     public void complete(String batchId) throws IOException, SQLException {
         BatchCounts counts = tracker.counts(batchId);
         removeTree(scratchRoot.resolve(batchId));
-        batches.markCompleted(batchId, counts.processed(), counts.failed());
+        batches.markCompleted(batchId, counts.processed(), counts.failed(), events, "batch_completed",
+                "processed=" + counts.processed() + " failed=" + counts.failed() + " total=" + counts.total());
         if (retention == ArchiveRetention.DELETE && counts.s3Key() != null) {
             if (ArchiveNames.isArchiveKeyOf(store.config().archivePrefix(), batchId, counts.s3Key())) {
                 store.delete(counts.s3Key());
@@ -52,8 +53,6 @@ public final class BatchCompletion {
                 log.warn("batch {} names s3_key {}, which is not its own archive: it is not deleted", batchId, counts.s3Key());
             }
         }
-        events.record(batchId, null, "batch_completed", "processed=" + counts.processed() + " failed=" + counts.failed()
-                + " total=" + counts.total());
         tracker.finalizeCompletion(batchId, keyTtl);
         log.info("batch {} completed: {} processed, {} failed of {}; scratch dir removed, keys expire in {}h",
                 batchId, counts.processed(), counts.failed(), counts.total(), keyTtl.toHours());

@@ -10,13 +10,18 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import javax.sql.DataSource;
+import org.jdbi.v3.core.HandleCallback;
+import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.JdbiException;
+import org.jdbi.v3.postgres.PostgresPlugin;
 
-/** The connection pool, the schema, and transactions. */
+/** The connection pool, the schema, and the one way SQL runs: Jdbi handles on the pool. */
 public final class Database implements AutoCloseable {
     /** Serialises concurrent schema applications (several workers starting at once). */
     private static final long SCHEMA_LOCK = 0x617564696f5049L;
 
     private final HikariDataSource pool;
+    private final Jdbi jdbi;
 
     public Database(DatabaseConfig config, String poolName) {
         HikariConfig hikari = new HikariConfig();
@@ -29,6 +34,7 @@ public final class Database implements AutoCloseable {
         // fail fast at start when the database is unreachable
         hikari.setInitializationFailTimeout(10_000);
         this.pool = new HikariDataSource(hikari);
+        this.jdbi = Jdbi.create(pool).installPlugin(new PostgresPlugin());
     }
 
     /**
@@ -64,17 +70,16 @@ public final class Database implements AutoCloseable {
 
     /** Throws when the database cannot answer (readiness). */
     public void check() throws SQLException {
-        try (Connection c = pool.getConnection(); Statement s = c.createStatement()) {
-            s.execute("SELECT 1");
-        }
+        withHandle(h -> h.createQuery("SELECT 1").mapTo(Integer.class).one());
     }
 
-    /** Applies {@code schema.sql} (idempotent). */
+    /** Applies {@code schema.sql} (idempotent), one script in one transaction under an advisory lock. */
     public void applySchema() throws SQLException {
         String sql = schemaText();
-        inTransaction(c -> {
-            try (Statement s = c.createStatement()) {
-                s.execute("SELECT pg_advisory_xact_lock(" + SCHEMA_LOCK + ")");
+        inTransaction(h -> {
+            h.execute("SELECT pg_advisory_xact_lock(" + SCHEMA_LOCK + ")");
+            // the schema is one multi-statement script (functions with $$ bodies): the driver runs it as it is
+            try (Statement s = h.getConnection().createStatement()) {
                 s.execute(sql);
             }
             return null;
@@ -92,35 +97,34 @@ public final class Database implements AutoCloseable {
         }
     }
 
-    /** Runs {@code work} in one transaction: committed when it returns, rolled back when it throws. */
-    public <T> T inTransaction(SqlWork<T> work) throws SQLException {
-        try (Connection c = pool.getConnection()) {
-            c.setAutoCommit(false);
-            try {
-                T result = work.run(c);
-                c.commit();
-                return result;
-            } catch (SQLException | RuntimeException e) {
-                c.rollback();
-                throw e;
-            }
+    /** Runs {@code work} on a handle in auto-commit mode; a failed statement is thrown as its {@link SQLException}. */
+    public <T> T withHandle(HandleCallback<T, SQLException> work) throws SQLException {
+        try {
+            return jdbi.withHandle(work);
+        } catch (JdbiException e) {
+            throw unwrap(e);
         }
     }
 
-    /** Runs {@code work} on a connection in auto-commit mode. */
-    public <T> T withConnection(SqlWork<T> work) throws SQLException {
-        try (Connection c = pool.getConnection()) {
-            return work.run(c);
+    /** Runs {@code work} in one transaction: committed when it returns, rolled back when it throws. */
+    public <T> T inTransaction(HandleCallback<T, SQLException> work) throws SQLException {
+        try {
+            return jdbi.inTransaction(work);
+        } catch (JdbiException e) {
+            throw unwrap(e);
         }
+    }
+
+    /** Callers decide on SQL states (23503: no such batch), so the driver's exception is what they see. */
+    private static RuntimeException unwrap(JdbiException e) throws SQLException {
+        if (e.getCause() instanceof SQLException sql) {
+            throw sql;
+        }
+        return e;
     }
 
     @Override
     public void close() {
         pool.close();
-    }
-
-    @FunctionalInterface
-    public interface SqlWork<T> {
-        T run(Connection connection) throws SQLException;
     }
 }

@@ -1,8 +1,8 @@
 package io.audiopipeline.common.db;
 
-import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.util.UUID;
+import org.jdbi.v3.core.Handle;
 
 /** The append-only {@code pipeline_events} audit trail. */
 public final class EventLog {
@@ -15,17 +15,16 @@ public final class EventLog {
     }
 
     public void record(String batchId, UUID audioId, String event, String detail) throws SQLException {
-        db.withConnection(c -> {
-            try (PreparedStatement ps = c.prepareStatement(
-                    "INSERT INTO pipeline_events (batch_id, audio_id, event, detail, worker) VALUES (?, ?, ?, ?, ?)")) {
-                ps.setString(1, batchId);
-                ps.setObject(2, audioId);
-                ps.setString(3, event);
-                ps.setString(4, detail);
-                ps.setString(5, worker);
-                ps.executeUpdate();
-            }
+        db.withHandle(h -> {
+            record(h, batchId, audioId, event, detail);
             return null;
         });
+    }
+
+    /** Records the event on {@code h}, in the transaction of the change it announces. */
+    void record(Handle h, String batchId, UUID audioId, String event, String detail) {
+        h.createUpdate("INSERT INTO pipeline_events (batch_id, audio_id, event, detail, worker) VALUES (:batch, :audio, :event, :detail, :worker)")
+                .bind("batch", batchId).bind("audio", audioId).bind("event", event).bind("detail", detail).bind("worker", worker)
+                .execute();
     }
 }

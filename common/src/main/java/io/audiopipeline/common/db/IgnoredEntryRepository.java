@@ -1,13 +1,14 @@
 package io.audiopipeline.common.db;
 
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.util.ArrayList;
 import java.util.List;
+import org.jdbi.v3.core.mapper.reflect.ConstructorMapper;
+import org.jdbi.v3.core.statement.PreparedBatch;
 
 /** The {@code ignored_entries} table: a batch's archive entries that are not recordings, with the reason. */
 public final class IgnoredEntryRepository {
+    private static final int CHUNK = 500;
+
     private final Database db;
 
     public IgnoredEntryRepository(Database db) {
@@ -16,42 +17,23 @@ public final class IgnoredEntryRepository {
 
     /** Records the batch's ignored entries and their count on the batch row; repeating it changes nothing. */
     public void record(String batchId, List<IgnoredEntry> entries) throws SQLException {
-        db.inTransaction(c -> {
-            try (PreparedStatement ps = c.prepareStatement("INSERT INTO ignored_entries (batch_id, position, name, reason) VALUES (?, ?, ?, ?) "
-                    + "ON CONFLICT (batch_id, position) DO NOTHING")) {
-                for (int i = 0; i < entries.size(); i++) {
-                    ps.setString(1, batchId);
-                    ps.setInt(2, i + 1);
-                    ps.setString(3, entries.get(i).name());
-                    ps.setString(4, entries.get(i).reason());
-                    ps.addBatch();
-                    if ((i + 1) % 500 == 0) {
-                        ps.executeBatch();
-                    }
+        db.inTransaction(h -> {
+            for (int from = 0; from < entries.size(); from += CHUNK) {
+                PreparedBatch insert = h.prepareBatch("INSERT INTO ignored_entries (batch_id, position, name, reason) "
+                        + "VALUES (:batch, :position, :name, :reason) ON CONFLICT (batch_id, position) DO NOTHING");
+                for (int i = from; i < Math.min(entries.size(), from + CHUNK); i++) {
+                    insert.bind("batch", batchId).bind("position", i + 1)
+                            .bind("name", entries.get(i).name()).bind("reason", entries.get(i).reason()).add();
                 }
-                ps.executeBatch();
+                insert.execute();
             }
-            try (PreparedStatement ps = c.prepareStatement("UPDATE batches SET ignored_entries = ? WHERE batch_id = ?")) {
-                ps.setInt(1, entries.size());
-                ps.setString(2, batchId);
-                ps.executeUpdate();
-            }
-            return null;
+            return h.createUpdate("UPDATE batches SET ignored_entries = :count WHERE batch_id = :batch")
+                    .bind("count", entries.size()).bind("batch", batchId).execute();
         });
     }
 
     public List<IgnoredEntry> byBatch(String batchId) throws SQLException {
-        return db.withConnection(c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT name, reason FROM ignored_entries WHERE batch_id = ? ORDER BY position")) {
-                ps.setString(1, batchId);
-                List<IgnoredEntry> rows = new ArrayList<>();
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        rows.add(new IgnoredEntry(rs.getString(1), rs.getString(2)));
-                    }
-                }
-                return rows;
-            }
-        });
+        return db.withHandle(h -> h.createQuery("SELECT name, reason FROM ignored_entries WHERE batch_id = :batch ORDER BY position")
+                .bind("batch", batchId).map(ConstructorMapper.of(IgnoredEntry.class)).list());
     }
 }

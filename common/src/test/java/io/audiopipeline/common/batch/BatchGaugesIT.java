@@ -10,7 +10,6 @@ import io.audiopipeline.common.testing.TestServers;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
 import io.prometheus.metrics.model.snapshots.MetricSnapshot;
-import java.sql.Statement;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
@@ -78,11 +77,6 @@ class BatchGaugesIT {
     }
 
     private void sql(String statement) throws Exception {
-        db.withConnection(c -> {
-            try (Statement s = c.createStatement()) {
-                s.execute(statement);
-            }
-            return null;
-        });
+        db.withHandle(h -> h.execute(statement));
     }
 }

@@ -4,9 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.audiopipeline.common.testing.TestServers;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Instant;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -57,6 +55,31 @@ class DatabaseIT {
     }
 
     @Test
+    void aBatchCompletedTwiceAtOnceAnnouncesItsCompletionOnce() throws Exception {
+        BatchRepository batches = new BatchRepository(db);
+        EventLog events = new EventLog(db, "test");
+        String batch = "20250101-000000-c0ffee";
+        batches.insertIfAbsent(batch, "archives/" + batch + ".tar", "a.tar", null, 10L, Instant.now());
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+        try {
+            var calls = new java.util.ArrayList<java.util.concurrent.Future<Boolean>>();
+            for (int i = 0; i < 8; i++) {
+                calls.add(pool.submit(() -> batches.markCompleted(batch, 3, 1, events, "batch_completed", "processed=3 failed=1")));
+            }
+            long moved = 0;
+            for (var call : calls) {
+                moved += call.get() ? 1 : 0;
+            }
+            assertThat(moved).as("exactly one call completes the batch").isEqualTo(1);
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(count("SELECT count(*) FROM pipeline_events WHERE batch_id = '" + batch + "' AND event = 'batch_completed'")).isEqualTo(1);
+        assertThat(batches.find(batch).orElseThrow()).extracting(BatchRecord::status, BatchRecord::processedFiles, BatchRecord::failedFiles)
+                .containsExactly("completed", 3, 1);
+    }
+
+    @Test
     void constraintsRejectRowsOutsideTheContract() {
         BatchRepository batches = new BatchRepository(db);
         assertThatThrownBy(() -> batches.insertIfAbsent("../../etc", "k", "f", null, null, null)).isInstanceOf(SQLException.class);
@@ -70,23 +93,13 @@ class DatabaseIT {
         BatchRepository batches = new BatchRepository(db);
         batches.insertIfAbsent("20250101-000000-000001", "k", "f", null, null, null);
         batches.insertIfAbsent("20250101-000000-000002", "k", "f", null, null, null);
-        db.withConnection(c -> {
-            try (Statement s = c.createStatement()) {
-                s.execute("UPDATE batches SET updated_at = now() - interval '2 hours' WHERE batch_id = '20250101-000000-000001'");
-            }
-            return null;
-        });
+        db.withHandle(h -> h.execute("UPDATE batches SET updated_at = now() - interval '2 hours' WHERE batch_id = '20250101-000000-000001'"));
         assertThat(count("SELECT count(*) FROM stuck_batches WHERE batch_id = '20250101-000000-000001'")).isEqualTo(1);
         assertThat(count("SELECT count(*) FROM stuck_batches WHERE batch_id = '20250101-000000-000002'")).isZero();
     }
 
     private long count(String sql) throws SQLException {
-        return db.withConnection(c -> {
-            try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
-                rs.next();
-                return rs.getLong(1);
-            }
-        });
+        return db.withHandle(h -> h.createQuery(sql).mapTo(Long.class).one());
     }
 
 }

@@ -4,7 +4,6 @@ import io.audiopipeline.common.config.DatabaseConfig;
 import io.audiopipeline.common.config.Env;
 import io.audiopipeline.common.config.RedisConfig;
 import io.audiopipeline.common.db.Database;
-import java.sql.Statement;
 import java.util.HashMap;
 import java.util.Map;
 import org.testcontainers.DockerClientFactory;
@@ -85,12 +84,7 @@ public final class TestServers {
     public static Database freshDatabase() throws Exception {
         Database db = new Database(DatabaseConfig.from(new Env(env())), "test");
         db.applySchema();
-        db.withConnection(c -> {
-            try (Statement s = c.createStatement()) {
-                s.execute("TRUNCATE transcripts, audio_files, pipeline_events, transfers, batches CASCADE");
-            }
-            return null;
-        });
+        db.withHandle(h -> h.execute("TRUNCATE transcripts, audio_files, pipeline_events, transfers, batches CASCADE"));
         return db;
     }
 
