@@ -31,11 +31,10 @@ final class GpuAssembly {
      * The worker takes one more job than it has bridges: while every bridge transcribes, one slot already
      * fetches and prepares (registers the row, checks the file) the next job, so no bridge waits for work.
      */
-    static Worker<TranscriptionJob> worker(GpuConfig config, RuntimeConfig runtime, ArchiveRetention retention, UnifiedJedis redis,
+    static Worker<TranscriptionJob> worker(GpuConfig config, RuntimeConfig runtime, String workerId, ArchiveRetention retention, UnifiedJedis redis,
                                            Database db, ObjectStore store, BridgePool bridges, GpuMetrics metrics,
                                            PrometheusRegistry registry, Clock clock) {
         JobCodec codec = new JobCodec();
-        String workerId = Worker.workerId(runtime.nodeName(), "gpu");
         BatchTracker tracker = new BatchTracker(redis);
         EventLog events = new EventLog(db, workerId);
         BatchRepository batches = new BatchRepository(db);

@@ -128,7 +128,7 @@ class GpuWorkerIT {
         BridgePool pool = new BridgePool(config, codec.mapper(), metrics);
         pools.add(pool);
         pool.startAll();
-        Worker<TranscriptionJob> w = GpuAssembly.worker(config, RuntimeConfig.from(e, 0, 1), ArchiveRetention.KEEP, redis, db, store, pool,
+        Worker<TranscriptionJob> w = GpuAssembly.worker(config, RuntimeConfig.from(e, 0, 1), "gpu-it", ArchiveRetention.KEEP, redis, db, store, pool,
                 metrics, registry, Clock.systemUTC());
         workers.add(w);
         w.start();

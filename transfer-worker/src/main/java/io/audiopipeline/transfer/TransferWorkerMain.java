@@ -1,100 +1,78 @@
 package io.audiopipeline.transfer;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.audiopipeline.common.app.GracefulShutdown;
-import io.audiopipeline.common.app.Infrastructure;
-import io.audiopipeline.common.app.Launcher;
-import io.audiopipeline.common.config.DatabaseConfig;
+import io.audiopipeline.common.app.WorkerProgram;
 import io.audiopipeline.common.config.Env;
-import io.audiopipeline.common.config.RedisConfig;
 import io.audiopipeline.common.config.RuntimeConfig;
-import io.audiopipeline.common.config.S3Config;
-import io.audiopipeline.common.http.HealthServer;
 import io.audiopipeline.common.job.JobCodec;
 import io.audiopipeline.common.queue.ProducerHeartbeat;
 import io.audiopipeline.common.queue.QueueKeys;
-import io.audiopipeline.common.worker.Worker;
 import io.audiopipeline.common.worker.WorkerStatus;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
-import java.util.Arrays;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /** {@code bin/transfer-worker [--once]}: export host → staging → S3 → queue:unpack. */
 public final class TransferWorkerMain {
     private static final Logger log = LoggerFactory.getLogger(TransferWorkerMain.class);
-    private static final int DEFAULT_HTTP_PORT = 9101;
+    static final WorkerProgram PROGRAM = new WorkerProgram("transfer-worker", "transfer", 9101);
+    private static final int EX_USAGE = 64;
 
     private TransferWorkerMain() {
     }
 
     public static void main(String[] args) {
-        GracefulShutdown shutdown = new GracefulShutdown();
-        int code = Launcher.run("transfer-worker", () -> run(args, Env.system(), shutdown));
-        shutdown.mainFinished(code);
-        System.exit(code);
+        if (!validArguments(args)) {
+            System.exit(EX_USAGE);
+        }
+        PROGRAM.main((env, runtime) -> configure(args, env, runtime));
     }
 
+    /** One run as {@code main} makes it, without the SIGTERM hook (tests). */
     static int run(String[] args, Env env) throws Exception {
-        return run(args, env, null);
+        return validArguments(args) ? PROGRAM.run(env, (e, runtime) -> configure(args, e, runtime), (GracefulShutdown) null) : EX_USAGE;
     }
 
-    static int run(String[] args, Env env, GracefulShutdown shutdown) throws Exception {
-        boolean once = Arrays.asList(args).contains("--once");
+    private static boolean validArguments(String[] args) {
         for (String arg : args) {
             if (!arg.equals("--once")) {
                 System.err.println("usage: transfer-worker [--once]");
-                return 64;
+                return false;
             }
         }
-        RuntimeConfig runtime = RuntimeConfig.from(env, DEFAULT_HTTP_PORT, 1);
-        TransferConfig config = TransferConfig.from(env);
-        RedisConfig redisConfig = RedisConfig.from(env);
-        DatabaseConfig dbConfig = DatabaseConfig.from(env);
-        S3Config s3Config = S3Config.from(env);
-        Launcher.logConfiguration("transfer-worker", env);
+        return true;
+    }
 
-        Clock clock = Clock.systemUTC();
-        String workerId = Worker.workerId(runtime.nodeName(), "transfer");
-        try (Infrastructure infra = Infrastructure.open(redisConfig, dbConfig, s3Config, 4, "transfer-worker");
-             ExportSource source = openSource(config)) {
-            PrometheusRegistry registry = new PrometheusRegistry();
-            WorkerStatus status = new WorkerStatus(workerId, runtime.nodeName(), "transfer", clock);
-            TransferPoller poller = TransferAssembly.poller(config, runtime, workerId, infra.redis(), infra.database(), infra.store(),
-                    source, status, registry, clock);
-            if (shutdown != null) {
-                shutdown.install("transfer-worker", () -> {
-                    log.info("stopping: finishing the current archive (grace period {}s)", runtime.gracePeriod().toSeconds());
-                    poller.stop();
-                    try {
-                        poller.awaitStopped(runtime.gracePeriod());
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
-                });
+    static WorkerProgram.Wiring configure(String[] args, Env env, RuntimeConfig runtime) {
+        boolean once = List.of(args).contains("--once");
+        TransferConfig config = TransferConfig.from(env);
+        return new WorkerProgram.Wiring() {
+            @Override
+            public int redisConnections() {
+                return 4;
             }
-            ObjectMapper json = new JobCodec().mapper();
-            if (once) {
-                int failed;
-                try (ProducerHeartbeat beat = new ProducerHeartbeat(infra.redis(), QueueKeys.unpack(), workerId, runtime.visibilityTimeout(),
-                        () -> status.toJson(json))) {
-                    failed = poller.runOnce(Duration.ofMillis(Math.min(2_000, config.pollInterval().toMillis())));
-                }
-                log.info("--once finished: {} archive(s) failed", failed);
-                return failed == 0 ? 0 : 1;
+
+            @Override
+            public boolean servesHealth() {
+                // a one-shot run next to the service must not take its health port
+                return !once;
             }
-            try (ProducerHeartbeat beat = new ProducerHeartbeat(infra.redis(), QueueKeys.unpack(), workerId, runtime.visibilityTimeout(),
-                    () -> status.toJson(json));
-                 HealthServer http = new HealthServer(runtime.httpBind(), runtime.httpPort(), registry, () -> true, infra.readinessChecks())) {
-                log.info("transfer worker {} watching {} every {}s (pattern {}), health on :{}", workerId, source.describe(),
-                        config.pollInterval().toSeconds(), config.pattern(), http.port());
-                poller.runForever(config.pollInterval());
+
+            @Override
+            public WorkerProgram.Service wire(WorkerProgram.Context c) {
+                ExportSource source = c.resources().add(openSource(config));
+                WorkerStatus status = new WorkerStatus(c.workerId(), runtime.nodeName(), "transfer", c.clock());
+                TransferPoller poller = TransferAssembly.poller(config, runtime, c.workerId(), c.infra().redis(), c.infra().database(),
+                        c.infra().store(), source, status, c.registry(), c.clock());
+                ObjectMapper json = new JobCodec().mapper();
+                c.resources().add(new ProducerHeartbeat(c.infra().redis(), QueueKeys.unpack(), c.workerId(), runtime.visibilityTimeout(),
+                        () -> status.toJson(json)));
+                return new PollerService(poller, config, source, once);
             }
-            return 0;
-        }
+        };
     }
 
     static ExportSource openSource(TransferConfig config) {
@@ -103,5 +81,37 @@ public final class TransferWorkerMain {
         }
         return new SftpSource(config.source(), new SshKey(config.sshKey(), config.sshKeyPassphrase()), config.knownHosts(),
                 config.acceptUnknownHosts(), config.connectTimeout());
+    }
+
+    /** The poller as the program's service: forever, or {@code --once} (exit 1 when an archive failed). */
+    private record PollerService(TransferPoller poller, TransferConfig config, ExportSource source, boolean once)
+            implements WorkerProgram.Service {
+        @Override
+        public int run() throws InterruptedException {
+            if (!once) {
+                poller.runForever(config.pollInterval());
+                return 0;
+            }
+            int failed = poller.runOnce(Duration.ofMillis(Math.min(2_000, config.pollInterval().toMillis())));
+            log.info("--once finished: {} archive(s) failed", failed);
+            return failed == 0 ? 0 : 1;
+        }
+
+        @Override
+        public void stop(Duration grace) throws InterruptedException {
+            log.info("stopping: finishing the current archive (grace period {}s)", grace.toSeconds());
+            poller.stop();
+            poller.awaitStopped(grace);
+        }
+
+        @Override
+        public boolean isAlive() {
+            return true;
+        }
+
+        @Override
+        public String describe() {
+            return "watching " + source.describe() + " every " + config.pollInterval().toSeconds() + "s (pattern " + config.pattern() + ")";
+        }
     }
 }

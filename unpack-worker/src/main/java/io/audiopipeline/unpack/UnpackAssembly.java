@@ -22,27 +22,20 @@ import io.audiopipeline.common.worker.WorkerMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.time.Clock;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import redis.clients.jedis.UnifiedJedis;
 
 /** Wires the unpack worker from its parts (constructor injection by hand, in one place). */
 final class UnpackAssembly {
-    /** Renews the batch leases of this process's unpack jobs: one daemon thread, a few Redis calls a visibility timeout. */
-    private static final ScheduledExecutorService LEASE_RENEWALS = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "unpack-lease-renewal");
-        t.setDaemon(true);
-        return t;
-    });
-
     private UnpackAssembly() {
     }
 
-    static Worker<UnpackJob> worker(UnpackConfig config, RuntimeConfig runtime, ArchiveRetention retention, UnifiedJedis redis,
-                                    Database db, ObjectStore store, ExecutorService convertPool, PrometheusRegistry registry, Clock clock) {
+    /** {@code leaseRenewals} renews the batch leases of this process's unpack jobs (one thread is plenty). */
+    static Worker<UnpackJob> worker(UnpackConfig config, RuntimeConfig runtime, String workerId, ArchiveRetention retention,
+                                    UnifiedJedis redis, Database db, ObjectStore store, ExecutorService convertPool,
+                                    ScheduledExecutorService leaseRenewals, PrometheusRegistry registry, Clock clock) {
         JobCodec codec = new JobCodec();
         UnpackMetrics metrics = new UnpackMetrics(registry);
-        String workerId = Worker.workerId(runtime.nodeName(), "unpack");
         BatchTracker tracker = new BatchTracker(redis);
         BatchRepository batches = new BatchRepository(db);
         BatchGauges.register(registry, batches);
@@ -57,7 +50,7 @@ final class UnpackAssembly {
         UnpackHandler handler = new UnpackHandler(config, store,
                 new SafeExtractor(config.maxBytes(), config.maxEntries(), config.maxCompressionRatio(), new EntryClassifier(config.audioExtensions())),
                 converter, handOff, ledger, batches, metrics, codec.mapper(), runtime.nodeName(), clock,
-                new BatchLease.Leases(redis, runtime.visibilityTimeout(), LEASE_RENEWALS,
+                new BatchLease.Leases(redis, runtime.visibilityTimeout(), leaseRenewals,
                         runtime.nodeName() + ":" + ProcessHandle.current().pid()));
         return new Worker<>(workerId, "unpack", redis, QueueKeys.unpack(), runtime, handler, codec, new WorkerMetrics(registry), clock)
                 .admitWhen(new ScratchAdmission(config, redis, QueueKeys.transcribe(runtime.nodeName()), metrics));

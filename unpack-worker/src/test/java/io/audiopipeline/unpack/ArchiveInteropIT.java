@@ -5,43 +5,31 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.audiopipeline.common.archive.ArchivePublisher;
 import io.audiopipeline.common.batch.ArchiveRetention;
 import io.audiopipeline.common.batch.BatchCounts;
 import io.audiopipeline.common.batch.BatchTracker;
-import io.audiopipeline.common.config.Env;
-import io.audiopipeline.common.config.RuntimeConfig;
 import io.audiopipeline.common.db.AudioFileRecord;
 import io.audiopipeline.common.db.AudioFileRepository;
 import io.audiopipeline.common.db.BatchRepository;
 import io.audiopipeline.common.db.Database;
-import io.audiopipeline.common.db.EventLog;
 import io.audiopipeline.common.db.IgnoredEntry;
 import io.audiopipeline.common.db.IgnoredEntryRepository;
-import io.audiopipeline.common.job.BatchId;
 import io.audiopipeline.common.job.JobCodec;
 import io.audiopipeline.common.job.UnpackJob;
 import io.audiopipeline.common.queue.DeadLetters;
-import io.audiopipeline.common.queue.JobPublisher;
 import io.audiopipeline.common.queue.QueueKeys;
-import io.audiopipeline.common.storage.TransferProgress;
 import io.audiopipeline.common.testing.AudioFixtures;
 import io.audiopipeline.common.testing.ServerFixture;
-import io.audiopipeline.common.worker.Worker;
-import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -66,11 +54,10 @@ class ArchiveInteropIT {
             "calls/notes.txt", "not audio: extension .txt is not in AUDIO_EXTENSIONS",
             ".DS_Store", "OS metadata: macOS folder settings (.DS_Store)");
 
+    private static UnpackRig rig;
     private static ServerFixture servers;
-    private static ExecutorService convertPool;
     private static Path speech;
     private final JobCodec codec = new JobCodec();
-    private final List<Worker<UnpackJob>> workers = new ArrayList<>();
     private Database db;
 
     @TempDir
@@ -79,15 +66,14 @@ class ArchiveInteropIT {
 
     @BeforeAll
     static void servers(@TempDir Path fixtures) throws Exception {
-        servers = ServerFixture.start(BUCKET);
-        convertPool = Executors.newFixedThreadPool(2);
+        rig = UnpackRig.start(BUCKET, NODE);
+        servers = rig.servers;
         speech = AudioFixtures.encode(AudioFixtures.speech("one two three", fixtures.resolve("speech.wav")), fixtures.resolve("speech.mp3"));
     }
 
     @AfterAll
     static void stopServers() throws Exception {
-        convertPool.shutdownNow();
-        servers.close();
+        rig.close();
     }
 
     @BeforeEach
@@ -98,9 +84,7 @@ class ArchiveInteropIT {
 
     @AfterEach
     void stopWorkers() throws Exception {
-        for (Worker<UnpackJob> w : workers) {
-            w.awaitStop(Duration.ofSeconds(30));
-        }
+        rig.stopWorkers();
         db.close();
     }
 
@@ -307,22 +291,11 @@ class ArchiveInteropIT {
     }
 
     private void startWorker() {
-        Map<String, String> env = new HashMap<>(servers.env());
-        env.put("NODE_NAME", NODE);
-        env.put("SCRATCH_ROOT", scratch.toString());
-        env.put("UNPACK_CONVERT_THREADS", "2");
-        env.put("MAX_ATTEMPTS", "2");
-        Env e = new Env(env);
-        Worker<UnpackJob> w = UnpackAssembly.worker(UnpackConfig.from(e), RuntimeConfig.from(e, 0, 1), ArchiveRetention.KEEP, servers.redis,
-                db, servers.store, convertPool, new PrometheusRegistry(), Clock.systemUTC());
-        workers.add(w);
-        w.start();
+        rig.startWorker(rig.env(scratch), ArchiveRetention.KEEP, db);
     }
 
     private UnpackJob publish(Path archive) throws Exception {
-        ArchivePublisher publisher = new ArchivePublisher(servers.store, new BatchRepository(db), new EventLog(db, "test"),
-                new JobPublisher(servers.redis, Duration.ofDays(1)), codec, Clock.systemUTC());
-        return publisher.publish(BatchId.next(Clock.systemUTC()), archive, archive.getFileName().toString(), TransferProgress.NONE);
+        return rig.publish(db, archive);
     }
 
     private Map<String, List<String>> publishedNames() throws Exception {

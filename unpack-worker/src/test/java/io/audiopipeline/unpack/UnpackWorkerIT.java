@@ -8,24 +8,19 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.audiopipeline.common.archive.ArchivePublisher;
 import io.audiopipeline.common.batch.ArchiveRetention;
 import io.audiopipeline.common.batch.BatchCounts;
 import io.audiopipeline.common.batch.BatchTracker;
 import io.audiopipeline.common.batch.Outcome;
-import io.audiopipeline.common.config.Env;
-import io.audiopipeline.common.config.RuntimeConfig;
 import io.audiopipeline.common.db.AudioFileRecord;
 import io.audiopipeline.common.db.AudioFileRepository;
 import io.audiopipeline.common.db.BatchRepository;
 import io.audiopipeline.common.db.Database;
-import io.audiopipeline.common.db.EventLog;
 import io.audiopipeline.common.job.BatchId;
 import io.audiopipeline.common.job.JobCodec;
 import io.audiopipeline.common.job.UnpackJob;
 import io.audiopipeline.common.queue.DeadLetter;
 import io.audiopipeline.common.queue.DeadLetters;
-import io.audiopipeline.common.queue.JobPublisher;
 import io.audiopipeline.common.queue.QueueKeys;
 import io.audiopipeline.common.storage.ObjectStore;
 import io.audiopipeline.common.storage.TransferProgress;
@@ -33,18 +28,14 @@ import io.audiopipeline.common.testing.ArchiveBuilder;
 import io.audiopipeline.common.testing.AudioFixtures;
 import io.audiopipeline.common.testing.ServerFixture;
 import io.audiopipeline.common.worker.Worker;
-import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -58,14 +49,13 @@ import redis.clients.jedis.UnifiedJedis;
 class UnpackWorkerIT {
     private static final String BUCKET = "unpack-it";
     private static final String NODE = "gpu-test-01";
+    private static UnpackRig rig;
     private static ServerFixture servers;
     private static ObjectStore store;
     private static UnifiedJedis redis;
-    private static ExecutorService convertPool;
     private static Path audio;
     private final ObjectMapper json = new ObjectMapper();
     private final JobCodec codec = new JobCodec();
-    private final List<Worker<UnpackJob>> workers = new ArrayList<>();
     private Database db;
 
     @TempDir
@@ -74,10 +64,10 @@ class UnpackWorkerIT {
 
     @BeforeAll
     static void servers(@TempDir Path fixtures) throws Exception {
-        servers = ServerFixture.start(BUCKET);
+        rig = UnpackRig.start(BUCKET, NODE);
+        servers = rig.servers;
         store = servers.store;
         redis = servers.redis;
-        convertPool = Executors.newFixedThreadPool(2);
         audio = fixtures;
         Path wav = AudioFixtures.speech("four five six seven eight nine", fixtures.resolve("speech.wav"));
         AudioFixtures.encode(wav, fixtures.resolve("speech.mp3"));
@@ -88,8 +78,7 @@ class UnpackWorkerIT {
 
     @AfterAll
     static void stopServers() throws Exception {
-        convertPool.shutdownNow();
-        servers.close();
+        rig.close();
     }
 
     @BeforeEach
@@ -100,19 +89,12 @@ class UnpackWorkerIT {
 
     @AfterEach
     void stopWorkers() throws Exception {
-        for (Worker<UnpackJob> w : workers) {
-            w.awaitStop(Duration.ofSeconds(30));
-        }
+        rig.stopWorkers();
         db.close();
     }
 
     private Map<String, String> env() {
-        Map<String, String> env = new HashMap<>(servers.env());
-        env.put("NODE_NAME", NODE);
-        env.put("SCRATCH_ROOT", scratch.toString());
-        env.put("UNPACK_CONVERT_THREADS", "2");
-        env.put("MAX_ATTEMPTS", "2");
-        return env;
+        return rig.env(scratch);
     }
 
     private Worker<UnpackJob> startWorker(Map<String, String> env) {
@@ -120,19 +102,11 @@ class UnpackWorkerIT {
     }
 
     private Worker<UnpackJob> startWorker(Map<String, String> env, ArchiveRetention retention) {
-        Env e = new Env(env);
-        Worker<UnpackJob> w = UnpackAssembly.worker(UnpackConfig.from(e), RuntimeConfig.from(e, 0, 1), retention, redis, db, store,
-                convertPool, new PrometheusRegistry(), Clock.systemUTC());
-        workers.add(w);
-        w.start();
-        return w;
+        return rig.startWorker(env, retention, db);
     }
 
-    /** Uploads and enqueues an archive exactly as the transfer worker does. */
     private UnpackJob publish(Path archive) throws Exception {
-        ArchivePublisher publisher = new ArchivePublisher(store, new BatchRepository(db), new EventLog(db, "test"),
-                new JobPublisher(redis, Duration.ofDays(1)), codec, Clock.systemUTC());
-        return publisher.publish(BatchId.next(Clock.systemUTC()), archive, archive.getFileName().toString(), TransferProgress.NONE);
+        return rig.publish(db, archive);
     }
 
     private List<JsonNode> transcribeJobs() throws Exception {
@@ -435,7 +409,7 @@ class UnpackWorkerIT {
                 .writeTarGz(tmp.resolve("twice.tar.gz"));
         UnpackJob job = publish(archive);
         String payload = redis.lindex(QueueKeys.unpack().main(), 0);
-        startWorker(env());
+        Worker<UnpackJob> worker = startWorker(env());
         await().atMost(Duration.ofSeconds(60)).until(() -> redis.llen(QueueKeys.transcribe(NODE).main()) == 2);
         BatchTracker tracker = new BatchTracker(redis);
         tracker.recordProcessed(job.batchId(), "a.mp3");
@@ -448,7 +422,7 @@ class UnpackWorkerIT {
         await().atMost(Duration.ofSeconds(30)).until(() -> logs.list.stream()
                 .anyMatch(e -> e.getFormattedMessage().startsWith("resuming the hand-off of batch " + job.batchId())));
         await().atMost(Duration.ofSeconds(10)).until(() -> redis.llen(QueueKeys.unpack().main()) == 0
-                && workers.get(0).queue().stats().inFlight() == 0);
+                && worker.queue().stats().inFlight() == 0);
         assertThat(redis.llen(QueueKeys.transcribe(NODE).main())).as("no file enqueued twice").isEqualTo(2);
         BatchCounts counts = tracker.counts(job.batchId());
         assertThat(counts.total()).isEqualTo(2);
