@@ -3,10 +3,11 @@ package io.audiopipeline.bench;
 import io.audiopipeline.common.config.DatabaseConfig;
 import io.audiopipeline.common.config.Env;
 import io.audiopipeline.common.config.RedisConfig;
+import io.audiopipeline.common.config.S3Config;
 import io.audiopipeline.common.db.Database;
 import io.audiopipeline.common.queue.RedisConnector;
 import io.audiopipeline.common.storage.ObjectStore;
-import io.audiopipeline.common.testing.S3ProxyServer;
+import io.audiopipeline.sandbox.EmbeddedS3;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -26,7 +27,7 @@ final class BenchEnv implements AutoCloseable {
     final Path work;
     final Path root;
     final Map<String, String> env = new HashMap<>();
-    final S3ProxyServer s3;
+    final EmbeddedS3 s3;
     final ObjectStore store;
     final UnifiedJedis redis;
     final Database db;
@@ -41,9 +42,9 @@ final class BenchEnv implements AutoCloseable {
             env.put("DATABASE_PASSWORD", System.getenv("DATABASE_PASSWORD"));
         }
         Database.createIfMissing(DatabaseConfig.from(new Env(env)));
-        s3 = new S3ProxyServer();
+        s3 = EmbeddedS3.temporary();
         env.putAll(s3.env(BUCKET));
-        store = new ObjectStore(s3.config(BUCKET));
+        store = new ObjectStore(S3Config.from(new Env(s3.env(BUCKET))));
         store.createBucketIfMissing();
         redis = RedisConnector.connect(RedisConfig.from(new Env(env)), 16);
         db = new Database(DatabaseConfig.from(new Env(env)), "bench");

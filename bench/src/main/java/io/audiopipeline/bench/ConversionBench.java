@@ -4,7 +4,7 @@ import io.audiopipeline.common.batch.BatchTracker;
 import io.audiopipeline.common.batch.BatchCompletion;
 import io.audiopipeline.common.job.UnpackJob;
 import io.audiopipeline.common.queue.QueueKeys;
-import io.audiopipeline.common.testing.WorkerProcess;
+import io.audiopipeline.sandbox.ChildProgram;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -20,7 +20,7 @@ final class ConversionBench {
         Path archive = Workloads.archiveOf(mp3s, e.work.resolve("conversion-" + files + ".tar.gz"));
         double audio = 0;
         for (Path p : mp3s) {
-            audio += io.audiopipeline.common.testing.AudioFixtures.duration(p);
+            audio += io.audiopipeline.sandbox.AudioFixtures.duration(p);
         }
         Row row = new Row("conversion: " + files + "-file mp3 archive (" + Math.round(audio) + " s of speech) → Opus", "s");
         row.goal = "≤ 1.10";
@@ -31,7 +31,7 @@ final class ConversionBench {
         for (int rep = 0; rep < reps; rep++) {
             e.reset();
             BatchCompletion.removeTree(e.work.resolve("scratch"));
-            try (WorkerProcess unpack = PipelineRuns.startAndAwait(e, "unpack-worker", env, QueueKeys.unpack())) {
+            try (ChildProgram unpack = PipelineRuns.startAndAwait(e, "unpack-worker", env, QueueKeys.unpack())) {
                 long start = System.nanoTime();
                 UnpackJob job = PipelineRuns.publish(e, archive);
                 BatchTracker tracker = new BatchTracker(e.redis);

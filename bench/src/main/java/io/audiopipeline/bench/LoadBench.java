@@ -1,13 +1,13 @@
 package io.audiopipeline.bench;
 
 import io.audiopipeline.common.batch.BatchCompletion;
-import io.audiopipeline.common.testing.ArchiveBuilder;
-import io.audiopipeline.common.testing.WorkerProcess;
+import io.audiopipeline.sandbox.ArchiveBuilder;
+import io.audiopipeline.sandbox.ChildProgram;
+import io.audiopipeline.sandbox.LocalPipeline;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -38,20 +38,15 @@ final class LoadBench {
             }
             made.add(a);
         }
-        Map<String, String> env = new HashMap<>(e.env);
-        env.put("NODE_NAME", "load-node");
-        env.put("SCRATCH_ROOT", scratch.toString());
-        env.put("STAGING_DIR", e.work.resolve("load-staging").toString());
-        env.put("TRANSFER_SOURCE", inbox.toUri().toString());
-        env.put("TRANSFER_POLL_INTERVAL", "1s");
-        env.put("TRANSCRIBER", "pocketsphinx");
+        Map<String, String> env = LocalPipeline.env(e.env, "load-node", scratch, e.work.resolve("load-staging"), inbox);
+        env.put("JAVA_OPTS", e.env.get("JAVA_OPTS"));
         env.put("UNPACK_CONVERT_THREADS", "1");
-        List<WorkerProcess> processes = new ArrayList<>();
+        List<ChildProgram> processes = new ArrayList<>();
         long redisBefore = e.redisCommandsSoFar();
         long dbBefore = transactions(e);
         try {
             for (String program : List.of("unpack-worker", "unpack-worker", "gpu-worker", "gpu-worker", "transfer-worker")) {
-                processes.add(WorkerProcess.start(program, env, e.work.resolve("logs")));
+                processes.add(ChildProgram.start(program, env, e.work.resolve("logs")));
             }
             Thread.sleep(3_000);
             for (Path a : made) {
@@ -68,7 +63,7 @@ final class LoadBench {
             }
             ownPolls++;
         } finally {
-            for (WorkerProcess p : processes) {
+            for (ChildProgram p : processes) {
                 p.terminate(120);
             }
         }

@@ -4,9 +4,9 @@ import io.audiopipeline.common.batch.BatchCompletion;
 import io.audiopipeline.common.batch.BatchTracker;
 import io.audiopipeline.common.job.UnpackJob;
 import io.audiopipeline.common.queue.QueueKeys;
-import io.audiopipeline.common.testing.ArchiveBuilder;
-import io.audiopipeline.common.testing.AudioFixtures;
-import io.audiopipeline.common.testing.WorkerProcess;
+import io.audiopipeline.sandbox.ArchiveBuilder;
+import io.audiopipeline.sandbox.AudioFixtures;
+import io.audiopipeline.sandbox.ChildProgram;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -47,14 +47,14 @@ final class MemoryBench {
         Files.createDirectories(inbox);
         Files.createLink(inbox.resolve(bigArchive.getFileName()), bigArchive);
         env.put("TRANSFER_SOURCE", inbox.toUri().toString());
-        try (WorkerProcess transfer = WorkerProcess.start("transfer-worker", env, e.work.resolve("logs"), "--once");
+        try (ChildProgram transfer = ChildProgram.start("transfer-worker", env, e.work.resolve("logs"), "--once");
              RssSampler rss = new RssSampler(transfer.pid())) {
             if (transfer.waitFor(1800) != 0) {
                 throw new IllegalStateException("transfer failed; see " + transfer.logFile());
             }
             peaks.put("transfer-worker, " + bigMegabytes + " MB archive", rss.peakMb());
         }
-        try (WorkerProcess unpack = PipelineRuns.startAndAwait(e, "unpack-worker", env, QueueKeys.unpack());
+        try (ChildProgram unpack = PipelineRuns.startAndAwait(e, "unpack-worker", env, QueueKeys.unpack());
              RssSampler rss = new RssSampler(unpack.pid())) {
             BatchTracker tracker = new BatchTracker(e.redis);
             PipelineRuns.await(Duration.ofMinutes(30), () -> e.redis.llen(QueueKeys.transcribe("bench-mem").main()) == 1, "big unpack did not finish");

@@ -10,7 +10,7 @@ import io.audiopipeline.common.queue.JobPublisher;
 import io.audiopipeline.common.queue.QueueInspector;
 import io.audiopipeline.common.queue.QueueKeys;
 import io.audiopipeline.common.storage.TransferProgress;
-import io.audiopipeline.common.testing.WorkerProcess;
+import io.audiopipeline.sandbox.ChildProgram;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -25,8 +25,8 @@ final class PipelineRuns {
     private PipelineRuns() {
     }
 
-    static WorkerProcess startAndAwait(BenchEnv e, String program, Map<String, String> env, QueueKeys queue) throws Exception {
-        WorkerProcess p = WorkerProcess.start(program, env, e.work.resolve("logs"));
+    static ChildProgram startAndAwait(BenchEnv e, String program, Map<String, String> env, QueueKeys queue) throws Exception {
+        ChildProgram p = ChildProgram.start(program, env, e.work.resolve("logs"));
         QueueInspector inspector = new QueueInspector(e.redis, new JobCodec().mapper());
         await(Duration.ofMinutes(2), () -> !inspector.liveWorkers(queue).isEmpty(), program + " did not start; see " + p.logFile());
         return p;

@@ -1,6 +1,6 @@
 package io.audiopipeline.bench;
 
-import io.audiopipeline.common.testing.S3ProxyServer;
+import io.audiopipeline.sandbox.EmbeddedS3;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.net.URI;
@@ -34,7 +34,7 @@ public final class PlainUploadClient {
         String bucket = args[1];
         Path file = Path.of(args[2]);
         try (S3AsyncClient client = S3AsyncClient.builder().region(Region.US_EAST_1).endpointOverride(endpoint).forcePathStyle(true)
-                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(S3ProxyServer.ACCESS_KEY, S3ProxyServer.SECRET_KEY)))
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(EmbeddedS3.ACCESS_KEY, EmbeddedS3.SECRET_KEY)))
                 .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
                 .multipartEnabled(true).multipartConfiguration(m -> m.minimumPartSizeInBytes(16L << 20).thresholdInBytes(16L << 20)
                         .apiCallBufferSizeInBytes(256L << 20))

@@ -8,7 +8,7 @@ import io.audiopipeline.common.job.JobCodec;
 import io.audiopipeline.common.job.TranscriptionJob;
 import io.audiopipeline.common.queue.JobPublisher;
 import io.audiopipeline.common.queue.QueueKeys;
-import io.audiopipeline.common.testing.WorkerProcess;
+import io.audiopipeline.sandbox.ChildProgram;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -56,7 +56,7 @@ final class TranscriptionBench {
             new BatchRepository(e.db).insertIfAbsent(batchId, "archives/x.tar", "x.tar", null, null, Instant.now());
             BatchTracker tracker = new BatchTracker(e.redis);
             tracker.initialize(batchId, files, "archives/x.tar", "bench-gpu");
-            try (WorkerProcess gpu = PipelineRuns.startAndAwait(e, "gpu-worker", env, QueueKeys.transcribe("bench-gpu"))) {
+            try (ChildProgram gpu = PipelineRuns.startAndAwait(e, "gpu-worker", env, QueueKeys.transcribe("bench-gpu"))) {
                 String metricsUrl = "http://127.0.0.1:" + port(gpu) + "/metrics";
                 double busyBefore = busySeconds(metricsUrl);
                 JobCodec codec = new JobCodec();
@@ -111,7 +111,7 @@ final class TranscriptionBench {
         return Double.parseDouble(lines[lines.length - 1]);
     }
 
-    private static int port(WorkerProcess gpu) throws Exception {
+    private static int port(ChildProgram gpu) throws Exception {
         Pattern p = Pattern.compile("health on :(\\d+)");
         for (int i = 0; i < 100; i++) {
             Matcher m = p.matcher(gpu.output());

@@ -7,7 +7,7 @@ import io.audiopipeline.common.job.JobCodec;
 import io.audiopipeline.common.job.TranscriptionJob;
 import io.audiopipeline.common.queue.JobPublisher;
 import io.audiopipeline.common.queue.QueueKeys;
-import io.audiopipeline.common.testing.WorkerProcess;
+import io.audiopipeline.sandbox.ChildProgram;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -37,7 +37,7 @@ final class TranscriptionRun {
         BatchTracker tracker = new BatchTracker(e.redis);
         tracker.initialize(batchId, files, "archives/x.tar", node);
         JobCodec codec = new JobCodec();
-        try (WorkerProcess gpu = PipelineRuns.startAndAwait(e, "gpu-worker", env, QueueKeys.transcribe(node));
+        try (ChildProgram gpu = PipelineRuns.startAndAwait(e, "gpu-worker", env, QueueKeys.transcribe(node));
              RssSampler rss = new RssSampler(gpu.pid())) {
             for (int i = 0; i < files; i++) {
                 Path f = Files.copy(clips.get(i % clips.size()), dir.resolve(String.format("%05d.opus", i)));

@@ -2,7 +2,7 @@ package io.audiopipeline.bench;
 
 import io.audiopipeline.common.batch.BatchCompletion;
 import io.audiopipeline.common.queue.QueueKeys;
-import io.audiopipeline.common.testing.WorkerProcess;
+import io.audiopipeline.sandbox.ChildProgram;
 import java.io.BufferedReader;
 import java.io.BufferedWriter;
 import java.io.InputStreamReader;
@@ -46,7 +46,7 @@ final class TransferBench {
         env.put("TRANSFER_REQUIRE_MARKER", "true");
         env.put("TRANSFER_SOURCE_AFTER", "delete");
         env.put("NODE_NAME", "bench-transfer");
-        try (WorkerProcess worker = WorkerProcess.start("transfer-worker", env, e.work.resolve("logs"));
+        try (ChildProgram worker = ChildProgram.start("transfer-worker", env, e.work.resolve("logs"));
              PlainUploads plain = new PlainUploads(e, source)) {
             plain.upload("raw/warm-up");
             arrive(e, worker, source, inbox, "warm-up.tar.gz", 1);
@@ -76,7 +76,7 @@ final class TransferBench {
         return row;
     }
 
-    private static double pipelineRun(BenchEnv e, WorkerProcess worker, Path source, Path inbox, int rep, List<Double> workerCpus,
+    private static double pipelineRun(BenchEnv e, ChildProgram worker, Path source, Path inbox, int rep, List<Double> workerCpus,
                                       List<Double> serverCpus) throws Exception {
         double workerCpu = CpuMeter.seconds(worker.pid());
         double serverCpu = CpuMeter.seconds(ProcessHandle.current().pid());
@@ -95,7 +95,7 @@ final class TransferBench {
     }
 
     /** Puts the archive in the inbox with its marker; returns the seconds until the worker has enqueued job number {@code jobs}. */
-    private static double arrive(BenchEnv e, WorkerProcess worker, Path source, Path inbox, String name, long jobs) throws Exception {
+    private static double arrive(BenchEnv e, ChildProgram worker, Path source, Path inbox, String name, long jobs) throws Exception {
         Files.createLink(inbox.resolve(name), source);
         long start = System.nanoTime();
         Files.createFile(inbox.resolve(name + ".done"));

@@ -1,7 +1,7 @@
 package io.audiopipeline.bench;
 
-import io.audiopipeline.common.testing.ArchiveBuilder;
-import io.audiopipeline.common.testing.AudioFixtures;
+import io.audiopipeline.sandbox.ArchiveBuilder;
+import io.audiopipeline.sandbox.AudioFixtures;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -67,6 +67,6 @@ final class Workloads {
             return file;
         }
         Files.createDirectories(file.getParent());
-        return io.audiopipeline.common.testing.RandomFiles.write(file, megabytes << 20, 7);
+        return io.audiopipeline.sandbox.RandomFiles.write(file, megabytes << 20, 7);
     }
 }

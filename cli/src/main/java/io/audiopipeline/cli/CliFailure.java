@@ -1,10 +1,10 @@
 package io.audiopipeline.cli;
 
 /** A command that cannot do what was asked: one line for the operator, and an exit status. */
-final class CliFailure extends RuntimeException {
+public final class CliFailure extends RuntimeException {
     private final int exitCode;
 
-    CliFailure(String message, int exitCode) {
+    public CliFailure(String message, int exitCode) {
         super(message);
         this.exitCode = exitCode;
     }

@@ -12,14 +12,14 @@ import io.audiopipeline.common.storage.ObjectStore;
 import redis.clients.jedis.UnifiedJedis;
 
 /** The servers a command needs, opened on first use from the environment, closed in reverse order. */
-final class Connections implements AutoCloseable {
+public final class Connections implements AutoCloseable {
     private final Env env;
     private final JobCodec codec = new JobCodec();
     private UnifiedJedis redis;
     private Database database;
     private ObjectStore store;
 
-    Connections(Env env) {
+    public Connections(Env env) {
         this.env = env;
     }
 
@@ -35,7 +35,7 @@ final class Connections implements AutoCloseable {
         return codec;
     }
 
-    UnifiedJedis redis() {
+    public UnifiedJedis redis() {
         if (redis == null) {
             RedisConfig config = RedisConfig.from(env);
             UnifiedJedis client = RedisConnector.connect(config, 4);
@@ -51,7 +51,7 @@ final class Connections implements AutoCloseable {
         return redis;
     }
 
-    Database database() {
+    public Database database() {
         if (database == null) {
             DatabaseConfig config = DatabaseConfig.from(env);
             try {

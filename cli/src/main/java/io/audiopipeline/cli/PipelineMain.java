@@ -11,11 +11,11 @@ import picocli.CommandLine.Command;
 /** {@code pipeline}: the operator's command. */
 @Command(name = "pipeline", mixinStandardHelpOptions = true, version = "audio-pipeline 0.1.0",
         description = {"Operate the audio pipeline: watch queues and batches, enqueue archives, recover from trouble,",
-                "export transcripts, or see it all work once with 'pipeline demo'.",
+                "and export transcripts. To see it all work once on this machine: bin/demo.",
                 "",
                 "Servers come from the environment: REDIS_URL, DATABASE_URL (+ DATABASE_USER, DATABASE_PASSWORD),",
                 "S3_ENDPOINT, S3_ACCESS_KEY, S3_SECRET_KEY, S3_BUCKET (see README)."},
-        subcommands = {DemoCommand.class, DbCommand.class, EnqueueCommand.class, StatusCommand.class, BatchCommand.class,
+        subcommands = {DbCommand.class, EnqueueCommand.class, StatusCommand.class, BatchCommand.class,
                 DeadCommand.class, RecoverCommand.class, TranscriptsCommand.class, RetentionCommand.class,
                 CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
@@ -30,21 +30,27 @@ public final class PipelineMain implements Runnable {
     }
 
     static int execute(String... args) {
-        CommandLine cli = new CommandLine(new PipelineMain());
+        return execute(new PipelineMain(), args);
+    }
+
+    /** Runs {@code command} (a picocli command) with the operator's exit statuses: 78 configuration, 69 unreachable, one line each. */
+    public static int execute(Object command, String... args) {
+        CommandLine cli = new CommandLine(command);
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            String program = commandLine.getCommandSpec().root().name();
             if (e instanceof ConfigException) {
-                commandLine.getErr().println(Printable.escape(Secrets.mask("pipeline: configuration error: " + e.getMessage())));
+                commandLine.getErr().println(Printable.escape(Secrets.mask(program + ": configuration error: " + e.getMessage())));
                 return Launcher.EX_CONFIG;
             }
             if (e instanceof UnavailableException) {
-                commandLine.getErr().println(Printable.escape(Secrets.mask("pipeline: " + e.getMessage())));
+                commandLine.getErr().println(Printable.escape(Secrets.mask(program + ": " + e.getMessage())));
                 return Launcher.EX_UNAVAILABLE;
             }
             if (e instanceof CliFailure failure) {
-                commandLine.getErr().println(Printable.escape(Secrets.mask("pipeline: " + failure.getMessage())));
+                commandLine.getErr().println(Printable.escape(Secrets.mask(program + ": " + failure.getMessage())));
                 return failure.exitCode();
             }
-            commandLine.getErr().println(Printable.escape(Secrets.mask("pipeline: " + e.getClass().getSimpleName() + ": " + e.getMessage())));
+            commandLine.getErr().println(Printable.escape(Secrets.mask(program + ": " + e.getClass().getSimpleName() + ": " + e.getMessage())));
             return Launcher.EX_SOFTWARE;
         });
         return cli.execute(args);

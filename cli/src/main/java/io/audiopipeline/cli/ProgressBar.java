@@ -4,14 +4,14 @@ import java.time.Duration;
 import java.util.Locale;
 
 /** Text progress bars and human durations for the terminal. */
-final class ProgressBar {
+public final class ProgressBar {
     private static final int WIDTH = 30;
 
     private ProgressBar() {
     }
 
     /** {@code [#########.........]  42%} for {@code done} of {@code total}. */
-    static String bar(long done, long total) {
+    public static String bar(long done, long total) {
         if (total <= 0) {
             return "[" + ".".repeat(WIDTH) + "]    ?";
         }

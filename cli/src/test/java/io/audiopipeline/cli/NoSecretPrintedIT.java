@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.audiopipeline.common.storage.ObjectStore;
-import io.audiopipeline.common.testing.S3ProxyServer;
+import io.audiopipeline.sandbox.EmbeddedS3;
 import io.audiopipeline.sandbox.TcpPorts;
 import io.audiopipeline.common.testing.TestServers;
-import io.audiopipeline.common.testing.WorkerProcess;
+import io.audiopipeline.sandbox.ChildProgram;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -35,7 +35,7 @@ class NoSecretPrintedIT {
     Path tmp;
     private Process redis;
     private int redisPort;
-    private final List<WorkerProcess> processes = new ArrayList<>();
+    private final List<ChildProgram> processes = new ArrayList<>();
 
     @BeforeEach
     void startRedisWithAPassword() throws Exception {
@@ -48,7 +48,7 @@ class NoSecretPrintedIT {
 
     @AfterEach
     void stop() throws Exception {
-        for (WorkerProcess p : processes) {
+        for (ChildProgram p : processes) {
             p.kill();
         }
         redis.destroy();
@@ -57,7 +57,7 @@ class NoSecretPrintedIT {
 
     @Test
     void aWorkerStartsWithAnEncodedPasswordHoldingAtAndColonAndPrintsNoSecret() throws Exception {
-        try (S3ProxyServer s3 = new S3ProxyServer(); ObjectStore store = new ObjectStore(s3.config("no-secret"))) {
+        try (EmbeddedS3 s3 = EmbeddedS3.temporary(); ObjectStore store = new ObjectStore(TestServers.s3Config(s3, "no-secret"))) {
             store.createBucketIfMissing();
             Map<String, String> env = new HashMap<>(TestServers.env());
             env.putAll(s3.env("no-secret"));
@@ -67,7 +67,7 @@ class NoSecretPrintedIT {
             env.put("SCRATCH_MIN_FREE_BYTES", "0");
             env.put("HTTP_PORT", "0");
             env.put("LOG_LEVEL", "DEBUG");
-            WorkerProcess unpack = WorkerProcess.start("unpack-worker", env, tmp.resolve("logs"));
+            ChildProgram unpack = ChildProgram.start("unpack-worker", env, tmp.resolve("logs"));
             processes.add(unpack);
             await().atMost(Duration.ofSeconds(60)).until(() -> unpack.output().contains("started: queue queue:unpack"));
             assertThat(unpack.terminate(60)).as("it connected to the Redis that requires the password, and stopped cleanly").isZero();
@@ -83,7 +83,7 @@ class NoSecretPrintedIT {
         env.put("REDIS_URL", "redis://:Wrong-7720@127.0.0.1:" + redisPort + "/0");
         env.put("DATABASE_URL", "jdbc:postgresql://127.0.0.1:5432/audio_pipeline_nosuchdb?user=nobody&password=DbPw-4411");
         env.put("HTTP_PORT", "0");
-        WorkerProcess unpack = WorkerProcess.start("unpack-worker", env, tmp.resolve("logs"));
+        ChildProgram unpack = ChildProgram.start("unpack-worker", env, tmp.resolve("logs"));
         processes.add(unpack);
         assertThat(unpack.waitFor(60)).as("cannot start: unavailable").isEqualTo(69);
         assertThat(unpack.output()).contains("cannot start");
@@ -91,14 +91,14 @@ class NoSecretPrintedIT {
 
         // the password with an unencoded @: the URL has no host, which is a configuration error, not 127.0.0.1 without auth
         env.put("REDIS_URL", "redis://:" + REDIS_PASSWORD + "@127.0.0.1:" + redisPort + "/0");
-        WorkerProcess unencoded = WorkerProcess.start("unpack-worker", env, tmp.resolve("logs"));
+        ChildProgram unencoded = ChildProgram.start("unpack-worker", env, tmp.resolve("logs"));
         processes.add(unencoded);
         assertThat(unencoded.waitFor(60)).isEqualTo(78);
         assertThat(unencoded.output()).contains("REDIS_URL");
         assertNoSecret(unencoded.output());
 
         env.put("REDIS_URL", "redis://:Wrong-7720@127.0.0.1:" + redisPort + "/0");
-        ProcessBuilder cli = new ProcessBuilder(WorkerProcess.projectRoot().resolve("bin/pipeline").toString(), "status").redirectErrorStream(true);
+        ProcessBuilder cli = new ProcessBuilder(ChildProgram.projectRoot().resolve("bin/pipeline").toString(), "status").redirectErrorStream(true);
         cli.environment().putAll(env);
         Process p = cli.start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

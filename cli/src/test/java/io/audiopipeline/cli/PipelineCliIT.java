@@ -20,11 +20,10 @@ import io.audiopipeline.common.queue.QueueKeys;
 import io.audiopipeline.common.storage.Checksums;
 import io.audiopipeline.common.storage.ObjectStore;
 import io.audiopipeline.common.storage.TransferProgress;
-import io.audiopipeline.common.testing.ArchiveBuilder;
-import io.audiopipeline.common.testing.AudioFixtures;
+import io.audiopipeline.sandbox.ArchiveBuilder;
+import io.audiopipeline.sandbox.AudioFixtures;
 import io.audiopipeline.common.testing.ServerFixture;
-import io.audiopipeline.common.testing.TestServers;
-import io.audiopipeline.common.testing.WorkerProcess;
+import io.audiopipeline.sandbox.ChildProgram;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -56,7 +55,7 @@ class PipelineCliIT {
     private static Path speechArchive;
     private final ObjectMapper json = new ObjectMapper();
     private final JobCodec codec = new JobCodec();
-    private final List<WorkerProcess> processes = new ArrayList<>();
+    private final List<ChildProgram> processes = new ArrayList<>();
     private Database db;
 
     @TempDir
@@ -91,7 +90,7 @@ class PipelineCliIT {
 
     @AfterEach
     void stop() throws Exception {
-        for (WorkerProcess p : processes) {
+        for (ChildProgram p : processes) {
             p.close();
         }
         db.close();
@@ -105,7 +104,7 @@ class PipelineCliIT {
     }
 
     private Result cli(Map<String, String> env, String stdin, String... args) throws Exception {
-        List<String> command = new ArrayList<>(List.of(WorkerProcess.projectRoot().resolve("bin/pipeline").toString()));
+        List<String> command = new ArrayList<>(List.of(ChildProgram.projectRoot().resolve("bin/pipeline").toString()));
         command.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(command);
         pb.environment().putAll(env);
@@ -125,8 +124,8 @@ class PipelineCliIT {
         return cli(env(), null, args);
     }
 
-    private WorkerProcess worker(String program, Map<String, String> env, String... args) throws Exception {
-        WorkerProcess p = WorkerProcess.start(program, env, WorkerProcess.projectRoot().resolve("cli/target/it-logs"), args);
+    private ChildProgram worker(String program, Map<String, String> env, String... args) throws Exception {
+        ChildProgram p = ChildProgram.start(program, env, ChildProgram.projectRoot().resolve("cli/target/it-logs"), args);
         processes.add(p);
         return p;
     }
@@ -213,7 +212,7 @@ class PipelineCliIT {
         nodeA.put("SCRATCH_ROOT", tmp.resolve("scratch-a").toString());
         Result enqueued = cli("enqueue", speechArchive.toString());
         String batchId = enqueued.out().strip().split("\\s+")[0];
-        WorkerProcess unpackA = worker("unpack-worker", nodeA);
+        ChildProgram unpackA = worker("unpack-worker", nodeA);
         await().atMost(Duration.ofSeconds(60)).until(() -> redis.llen(QueueKeys.transcribe("node-a").main()) == 3);
         // one file was transcribed on node A before it was lost
         String doneFile = "calls/clip-0.mp3";
@@ -314,7 +313,7 @@ class PipelineCliIT {
         env.put("STAGING_DIR", tmp.resolve("staging").toString());
         env.put("NODE_NAME", "export-gw");
         env.put("HTTP_PORT", "0");
-        WorkerProcess transfer = worker("transfer-worker", env);
+        ChildProgram transfer = worker("transfer-worker", env);
 
         await().atMost(Duration.ofMinutes(1)).until(() -> !json.readTree(cli("status", "--json").out()).get("workers").isEmpty());
         JsonNode beat = json.readTree(cli("status", "--json").out()).get("workers").get(0);
@@ -340,17 +339,5 @@ class PipelineCliIT {
         assertThat(r.exit()).isEqualTo(78);
         assertThat(r.err().strip().lines()).hasSize(1);
         assertThat(r.err()).startsWith("pipeline: configuration error: REDIS_URL: must be a URL with scheme");
-    }
-
-    @Test
-    void theDemoRunsEndToEndAndPrintsTranscriptsAndASummary() throws Exception {
-        Map<String, String> env = new HashMap<>(TestServers.env());
-        env.put("PIPELINE_HOME", WorkerProcess.projectRoot().toString());
-        Result demo = cli(env, null, "demo", "--data-dir", tmp.resolve("demo").toString());
-        assertThat(demo.exit()).as(demo.err()).isZero();
-        assertThat(demo.out()).contains("TRANSCRIPTS").containsPattern("meeting|tomorrow").containsPattern("seven|nine")
-                .containsPattern("Summary: 3 files \\(3 transcribed, 0 failed\\), [0-9.]+ s of audio; first transcript after [0-9.]+ s, "
-                        + "wall time [0-9.]+ s; realtime factor [0-9.]+");
-        System.out.println(demo.out());
     }
 }

@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.audiopipeline.common.storage.ObjectStore;
-import io.audiopipeline.common.testing.S3ProxyServer;
+import io.audiopipeline.sandbox.EmbeddedS3;
 import io.audiopipeline.sandbox.TcpPorts;
 import io.audiopipeline.common.testing.TestServers;
-import io.audiopipeline.common.testing.WorkerProcess;
+import io.audiopipeline.sandbox.ChildProgram;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -36,7 +36,7 @@ class RedisTlsIT {
         certificate("right", "IP:127.0.0.1");
         run("keytool", "-importcert", "-noprompt", "-alias", "test-ca", "-file", "ca.crt", "-keystore", "trust.p12", "-storetype", "PKCS12",
                 "-storepass", "changeit");
-        try (S3ProxyServer s3 = new S3ProxyServer(); ObjectStore store = new ObjectStore(s3.config("tls"))) {
+        try (EmbeddedS3 s3 = EmbeddedS3.temporary(); ObjectStore store = new ObjectStore(TestServers.s3Config(s3, "tls"))) {
             store.createBucketIfMissing();
             Map<String, String> env = new HashMap<>(TestServers.env());
             env.putAll(s3.env("tls"));
@@ -48,7 +48,7 @@ class RedisTlsIT {
 
             Process wrong = tlsRedis("other");
             try {
-                try (WorkerProcess refused = WorkerProcess.start("unpack-worker", env(env, wrong), tmp.resolve("logs"))) {
+                try (ChildProgram refused = ChildProgram.start("unpack-worker", env(env, wrong), tmp.resolve("logs"))) {
                     assertThat(refused.waitFor(60)).as("a certificate for other.example does not serve 127.0.0.1: %s", refused.output()).isEqualTo(69);
                     assertThat(refused.output()).contains("cannot start: Redis at rediss://127.0.0.1:" + port);
                 }
@@ -56,7 +56,7 @@ class RedisTlsIT {
                 stop(wrong);
             }
             Process right = tlsRedis("right");
-            try (WorkerProcess accepted = WorkerProcess.start("unpack-worker", env(env, right), tmp.resolve("logs"))) {
+            try (ChildProgram accepted = ChildProgram.start("unpack-worker", env(env, right), tmp.resolve("logs"))) {
                 await().atMost(Duration.ofSeconds(60)).until(() -> accepted.output().contains("started: queue queue:unpack")
                         || !accepted.isAlive());
                 assertThat(accepted.output()).as("a certificate for 127.0.0.1 is accepted").contains("started: queue queue:unpack");

@@ -15,11 +15,12 @@ import io.audiopipeline.common.db.Database;
 import io.audiopipeline.common.db.TranscriptRecord;
 import io.audiopipeline.common.db.TranscriptRepository;
 import io.audiopipeline.common.storage.ObjectStore;
-import io.audiopipeline.common.testing.ArchiveBuilder;
-import io.audiopipeline.common.testing.AudioFixtures;
-import io.audiopipeline.common.testing.S3ProxyServer;
+import io.audiopipeline.sandbox.ArchiveBuilder;
+import io.audiopipeline.sandbox.AudioFixtures;
+import io.audiopipeline.sandbox.EmbeddedS3;
 import io.audiopipeline.common.testing.TestServers;
-import io.audiopipeline.common.testing.WorkerProcess;
+import io.audiopipeline.sandbox.ChildProgram;
+import io.audiopipeline.sandbox.LocalPipeline;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -64,7 +65,7 @@ class EndToEndIT {
     void anArchiveOfSpokenEnglishFlowsThroughTheThreeWorkerProcesses() throws Exception {
         Path inbox = Files.createDirectories(tmp.resolve("inbox"));
         Path scratch = Files.createDirectories(tmp.resolve("scratch"));
-        Path logs = WorkerProcess.projectRoot().resolve("gpu-worker/target/e2e-logs");
+        Path logs = ChildProgram.projectRoot().resolve("gpu-worker/target/e2e-logs");
         ArchiveBuilder archive = new ArchiveBuilder();
         for (Map.Entry<String, String> e : SPOKEN.entrySet()) {
             Path wav = AudioFixtures.speech(e.getValue(), tmp.resolve(e.getKey().replace('/', '_') + ".wav"));
@@ -72,7 +73,7 @@ class EndToEndIT {
         }
         archive.writeTarGz(inbox.resolve("calls-e2e.tar.gz"));
 
-        try (S3ProxyServer s3 = new S3ProxyServer(); ObjectStore store = new ObjectStore(s3.config(BUCKET));
+        try (EmbeddedS3 s3 = EmbeddedS3.temporary(); ObjectStore store = new ObjectStore(TestServers.s3Config(s3, BUCKET));
              UnifiedJedis redis = TestServers.redis(); Database db = TestServers.freshDatabase()) {
             store.createBucketIfMissing();
             TestServers.flushRedis(redis);
@@ -80,9 +81,9 @@ class EndToEndIT {
             env.put("TRANSFER_POLL_INTERVAL", "1s");
 
             long started = System.nanoTime();
-            try (WorkerProcess unpack = WorkerProcess.start("unpack-worker", env, logs);
-                 WorkerProcess gpu = WorkerProcess.start("gpu-worker", env, logs)) {
-                WorkerProcess transfer = WorkerProcess.start("transfer-worker", env, logs, "--once");
+            try (ChildProgram unpack = ChildProgram.start("unpack-worker", env, logs);
+                 ChildProgram gpu = ChildProgram.start("gpu-worker", env, logs)) {
+                ChildProgram transfer = ChildProgram.start("transfer-worker", env, logs, "--once");
                 assertThat(transfer.waitFor(120)).as("transfer-worker --once exit status; log %s", transfer.logFile()).isZero();
 
                 BatchRepository batches = new BatchRepository(db);
@@ -166,8 +167,8 @@ class EndToEndIT {
         assertThat(tar.waitFor()).isZero();
 
         Path scratch = Files.createDirectories(tmp.resolve("scratch"));
-        Path logs = WorkerProcess.projectRoot().resolve("gpu-worker/target/e2e-logs");
-        try (S3ProxyServer s3 = new S3ProxyServer(); ObjectStore store = new ObjectStore(s3.config(BUCKET));
+        Path logs = ChildProgram.projectRoot().resolve("gpu-worker/target/e2e-logs");
+        try (EmbeddedS3 s3 = EmbeddedS3.temporary(); ObjectStore store = new ObjectStore(TestServers.s3Config(s3, BUCKET));
              UnifiedJedis redis = TestServers.redis(); Database db = TestServers.freshDatabase()) {
             store.createBucketIfMissing();
             TestServers.flushRedis(redis);
@@ -176,9 +177,9 @@ class EndToEndIT {
             if (!lcAll.isEmpty()) {
                 env.put("LC_ALL", lcAll);
             }
-            try (WorkerProcess unpack = WorkerProcess.startLikeSystemd("unpack-worker", env, logs);
-                 WorkerProcess gpu = WorkerProcess.startLikeSystemd("gpu-worker", env, logs)) {
-                WorkerProcess transfer = WorkerProcess.startLikeSystemd("transfer-worker", env, logs, "--once");
+            try (ChildProgram unpack = ChildProgram.startLikeSystemd("unpack-worker", env, logs);
+                 ChildProgram gpu = ChildProgram.startLikeSystemd("gpu-worker", env, logs)) {
+                ChildProgram transfer = ChildProgram.startLikeSystemd("transfer-worker", env, logs, "--once");
                 assertThat(transfer.waitFor(120)).as("transfer-worker --once; log %s", transfer.logFile()).isZero();
                 BatchRepository batches = new BatchRepository(db);
                 await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(500)).until(() ->
@@ -212,18 +213,10 @@ class EndToEndIT {
     }
 
     /** The three workers' environment: the test servers, this node's scratch and staging, the inbox, the CPU engine. */
-    private Map<String, String> pipelineEnv(S3ProxyServer s3, String node, Path scratch, Path inbox) {
-        Map<String, String> env = new HashMap<>(TestServers.env());
-        env.putAll(s3.env(BUCKET));
-        env.put("NODE_NAME", node);
-        env.put("SCRATCH_ROOT", scratch.toString());
-        env.put("STAGING_DIR", tmp.resolve("staging").toString());
-        env.put("TRANSFER_SOURCE", inbox.toUri().toString());
-        env.put("TRANSCRIBER", "pocketsphinx");
-        env.put("SCRATCH_MIN_FREE_BYTES", "0");
-        env.put("HTTP_PORT", "0");
-        env.put("JAVA_OPTS", "-Xmx256m");
-        return env;
+    private Map<String, String> pipelineEnv(EmbeddedS3 s3, String node, Path scratch, Path inbox) {
+        Map<String, String> servers = new HashMap<>(TestServers.env());
+        servers.putAll(s3.env(BUCKET));
+        return LocalPipeline.env(servers, node, scratch, tmp.resolve("staging"), inbox);
     }
 
     private static void ffmpeg(String source, String seconds, Path target) throws Exception {

@@ -24,7 +24,7 @@ import io.audiopipeline.common.queue.QueueKeys;
 import io.audiopipeline.common.storage.Checksums;
 import io.audiopipeline.common.storage.ObjectStore;
 import io.audiopipeline.common.storage.StoredObject;
-import io.audiopipeline.common.testing.AudioFixtures;
+import io.audiopipeline.sandbox.AudioFixtures;
 import io.audiopipeline.common.testing.ServerFixture;
 import io.audiopipeline.common.worker.Worker;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;

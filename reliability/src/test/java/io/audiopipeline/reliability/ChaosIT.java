@@ -27,11 +27,12 @@ import io.audiopipeline.common.storage.ObjectStore;
 import io.audiopipeline.common.storage.TransferProgress;
 import io.audiopipeline.sandbox.EmbeddedPostgres;
 import io.audiopipeline.sandbox.EmbeddedRedis;
-import io.audiopipeline.common.testing.ArchiveBuilder;
-import io.audiopipeline.common.testing.AudioFixtures;
-import io.audiopipeline.common.testing.S3ProxyServer;
+import io.audiopipeline.sandbox.ArchiveBuilder;
+import io.audiopipeline.sandbox.AudioFixtures;
+import io.audiopipeline.sandbox.EmbeddedS3;
 import io.audiopipeline.common.testing.TestServers;
-import io.audiopipeline.common.testing.WorkerProcess;
+import io.audiopipeline.sandbox.ChildProgram;
+import io.audiopipeline.sandbox.LocalPipeline;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.SQLException;
@@ -79,30 +80,24 @@ class ChaosIT {
         Map<String, Path> archives = makeArchives(Files.createDirectories(tmp.resolve("audio")), Files.createDirectories(tmp.resolve("archives")));
         Random random = new Random(seed);
 
-        Path logs = Files.createDirectories(WorkerProcess.projectRoot().resolve("reliability/target/chaos-logs"));
+        Path logs = Files.createDirectories(ChildProgram.projectRoot().resolve("reliability/target/chaos-logs"));
         try (EmbeddedRedis redisServer = new EmbeddedRedis(Files.createDirectories(tmp.resolve("redis")));
              EmbeddedPostgres postgres = EmbeddedPostgres.create(logs.resolve("postgres.log")).orElse(null);
-             S3ProxyServer s3 = new S3ProxyServer();
-             ObjectStore store = new ObjectStore(s3.config(BUCKET))) {
+             EmbeddedS3 s3 = EmbeddedS3.temporary();
+             ObjectStore store = new ObjectStore(TestServers.s3Config(s3, BUCKET))) {
             store.createBucketIfMissing();
-            Map<String, String> env = new HashMap<>(TestServers.env());
+            Map<String, String> servers = new HashMap<>(TestServers.env());
             if (postgres != null) {
-                env.put("DATABASE_URL", postgres.jdbcUrl());
-                env.put("DATABASE_USER", "postgres");
-                env.remove("DATABASE_PASSWORD");
+                servers.put("DATABASE_URL", postgres.jdbcUrl());
+                servers.put("DATABASE_USER", "postgres");
+                servers.remove("DATABASE_PASSWORD");
             } else {
                 log("no PostgreSQL server binaries here: the database is the test server, and it is not crashed");
             }
-            env.putAll(s3.env(BUCKET));
-            env.put("REDIS_URL", redisServer.url());
-            env.put("NODE_NAME", NODE);
-            env.put("SCRATCH_ROOT", scratch.toString());
-            env.put("STAGING_DIR", staging.toString());
-            env.put("TRANSFER_SOURCE", inbox.toUri().toString());
-            env.put("TRANSFER_POLL_INTERVAL", "1s");
+            servers.putAll(s3.env(BUCKET));
+            servers.put("REDIS_URL", redisServer.url());
+            Map<String, String> env = LocalPipeline.env(servers, NODE, scratch, staging, inbox);
             env.put("TRANSFER_CLAIM_TTL", "15s");
-            env.put("TRANSCRIBER", "pocketsphinx");
-            env.put("SCRATCH_MIN_FREE_BYTES", "0");
             env.put("UNPACK_CONVERT_THREADS", "2");
             env.put("VISIBILITY_TIMEOUT", "6s");
             env.put("MAX_ATTEMPTS", "25");
@@ -110,7 +105,6 @@ class ChaosIT {
             env.put("RETRY_MAX_DELAY", "5s");
             env.put("SHUTDOWN_GRACE_PERIOD", "90s");
             env.put("TRANSCRIBE_TIMEOUT", "60s");
-            env.put("HTTP_PORT", "0");
             env.put("DATABASE_POOL_SIZE", "4");
             env.put("JAVA_OPTS", "-Xmx200m -XX:TieredStopAtLevel=1");
             try (UnifiedJedis redis = RedisConnector.connect(RedisConfig.from(new Env(Map.of("REDIS_URL", redisServer.url()))), 4);
@@ -216,7 +210,7 @@ class ChaosIT {
         }
     }
 
-    private void inject(Random random, Topology node, EmbeddedRedis redis, EmbeddedPostgres postgres, S3ProxyServer s3) throws Exception {
+    private void inject(Random random, Topology node, EmbeddedRedis redis, EmbeddedPostgres postgres, EmbeddedS3 s3) throws Exception {
         List<Fault> possible = new ArrayList<>(List.of(Fault.values()));
         if (postgres == null) {
             possible.remove(Fault.DATABASE_CRASH);

@@ -1,6 +1,6 @@
 package io.audiopipeline.reliability;
 
-import io.audiopipeline.common.testing.WorkerProcess;
+import io.audiopipeline.sandbox.ChildProgram;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -9,7 +9,7 @@ import java.util.Random;
 
 /** The worker processes of one node: transfer, unpack and GPU workers, replaced when killed or stopped. */
 final class Topology implements AutoCloseable {
-    record Slot(String program, WorkerProcess process) {
+    record Slot(String program, ChildProgram process) {
     }
 
     private final Map<String, String> env;
@@ -23,7 +23,7 @@ final class Topology implements AutoCloseable {
 
     synchronized void start(String program, int count) throws Exception {
         for (int i = 0; i < count; i++) {
-            slots.add(new Slot(program, WorkerProcess.start(program, env, logs)));
+            slots.add(new Slot(program, ChildProgram.start(program, env, logs)));
         }
     }
 
@@ -35,7 +35,7 @@ final class Topology implements AutoCloseable {
     /** Replaces a slot's process with a fresh one of the same program. */
     synchronized void replace(Slot old) throws Exception {
         slots.remove(old);
-        slots.add(new Slot(old.program(), WorkerProcess.start(old.program(), env, logs)));
+        slots.add(new Slot(old.program(), ChildProgram.start(old.program(), env, logs)));
     }
 
     synchronized List<Slot> slots() {

@@ -13,7 +13,7 @@ import io.audiopipeline.common.config.Env;
 import io.audiopipeline.common.db.Database;
 import io.audiopipeline.common.storage.Checksums;
 import io.audiopipeline.common.storage.TransferProgress;
-import io.audiopipeline.common.testing.RandomFiles;
+import io.audiopipeline.sandbox.RandomFiles;
 import io.audiopipeline.common.testing.ServerFixture;
 import java.nio.file.Files;
 import java.nio.file.Path;

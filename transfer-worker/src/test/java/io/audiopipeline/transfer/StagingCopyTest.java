@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.audiopipeline.common.storage.Checksums;
 import io.audiopipeline.common.storage.TransferProgress;
-import io.audiopipeline.common.testing.RandomFiles;
+import io.audiopipeline.sandbox.RandomFiles;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;

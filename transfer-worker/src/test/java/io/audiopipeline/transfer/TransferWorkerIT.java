@@ -21,10 +21,11 @@ import io.audiopipeline.common.db.Database;
 import io.audiopipeline.common.storage.Checksums;
 import io.audiopipeline.common.storage.ObjectStore;
 import io.audiopipeline.common.storage.StoredObject;
-import io.audiopipeline.common.testing.RandomFiles;
-import io.audiopipeline.common.testing.S3ProxyServer;
+import io.audiopipeline.sandbox.RandomFiles;
+import io.audiopipeline.common.testing.TestServers;
+import io.audiopipeline.sandbox.EmbeddedS3;
 import io.audiopipeline.common.testing.ServerFixture;
-import io.audiopipeline.common.testing.WorkerProcess;
+import io.audiopipeline.sandbox.ChildProgram;
 import io.audiopipeline.common.queue.QueueInspector;
 import io.audiopipeline.common.queue.QueueKeys;
 import io.audiopipeline.common.worker.WorkerStatus;
@@ -53,7 +54,7 @@ import redis.clients.jedis.UnifiedJedis;
 class TransferWorkerIT {
     private static final String BUCKET = "transfer-it";
     private static ServerFixture servers;
-    private static S3ProxyServer s3;
+    private static EmbeddedS3 s3;
     private static ObjectStore store;
     private static UnifiedJedis redis;
     private final ObjectMapper json = new ObjectMapper();
@@ -196,7 +197,7 @@ class TransferWorkerIT {
     private int runWhileS3IsDown(Map<String, String> env) throws Exception {
         Env e = new Env(env);
         TransferConfig config = TransferConfig.from(e);
-        try (ObjectStore liveStore = new ObjectStore(s3.config(BUCKET));
+        try (ObjectStore liveStore = new ObjectStore(TestServers.s3Config(s3, BUCKET));
              Database database = new Database(DatabaseConfig.from(e), "t");
              ExportSource source = TransferWorkerMain.openSource(config)) {
             TransferPoller poller = TransferAssembly.poller(config, RuntimeConfig.from(e, 0, 1), "t", redis, database, liveStore, source,
@@ -215,7 +216,7 @@ class TransferWorkerIT {
         Map<String, String> env = env(inbox.toUri().toString());
         env.put("HTTP_PORT", "0");
         QueueInspector inspector = new QueueInspector(redis, json);
-        try (WorkerProcess worker = WorkerProcess.start("transfer-worker", env, tmp.resolve("logs"))) {
+        try (ChildProgram worker = ChildProgram.start("transfer-worker", env, tmp.resolve("logs"))) {
             await().atMost(Duration.ofMinutes(1)).until(() -> !inspector.liveProducers(QueueKeys.unpack()).isEmpty());
             JsonNode beat = json.readTree(inspector.liveProducers(QueueKeys.unpack()).get(0));
             assertThat(beat.get("kind").asText()).isEqualTo("transfer");

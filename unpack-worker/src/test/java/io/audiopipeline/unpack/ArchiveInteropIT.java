@@ -18,7 +18,7 @@ import io.audiopipeline.common.job.JobCodec;
 import io.audiopipeline.common.job.UnpackJob;
 import io.audiopipeline.common.queue.DeadLetters;
 import io.audiopipeline.common.queue.QueueKeys;
-import io.audiopipeline.common.testing.AudioFixtures;
+import io.audiopipeline.sandbox.AudioFixtures;
 import io.audiopipeline.common.testing.ServerFixture;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -3,8 +3,9 @@ package io.audiopipeline.common.storage;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.audiopipeline.common.testing.RandomFiles;
-import io.audiopipeline.common.testing.S3ProxyServer;
+import io.audiopipeline.sandbox.RandomFiles;
+import io.audiopipeline.common.testing.TestServers;
+import io.audiopipeline.sandbox.EmbeddedS3;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,7 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class ObjectStoreIT {
-    private static S3ProxyServer s3;
+    private static EmbeddedS3 s3;
     private static ObjectStore store;
 
     @TempDir
@@ -24,8 +25,8 @@ class ObjectStoreIT {
 
     @BeforeAll
     static void start() throws Exception {
-        s3 = new S3ProxyServer();
-        store = new ObjectStore(s3.config("store-it"));
+        s3 = EmbeddedS3.temporary();
+        store = new ObjectStore(TestServers.s3Config(s3, "store-it"));
         store.createBucketIfMissing();
     }
 

@@ -2,6 +2,7 @@ package io.audiopipeline.common.testing;
 
 import io.audiopipeline.common.db.Database;
 import io.audiopipeline.common.storage.ObjectStore;
+import io.audiopipeline.sandbox.EmbeddedS3;
 import java.util.HashMap;
 import java.util.Map;
 import redis.clients.jedis.UnifiedJedis;
@@ -12,15 +13,15 @@ import redis.clients.jedis.UnifiedJedis;
  * {@link #env()} is the environment a worker under test starts from (fast retries, no disk threshold).
  */
 public final class ServerFixture implements AutoCloseable {
-    public final S3ProxyServer s3;
+    public final EmbeddedS3 s3;
     public final ObjectStore store;
     public final UnifiedJedis redis;
     private final String bucket;
 
     private ServerFixture(String bucket) throws Exception {
         this.bucket = bucket;
-        this.s3 = new S3ProxyServer();
-        this.store = new ObjectStore(s3.config(bucket));
+        this.s3 = EmbeddedS3.temporary();
+        this.store = new ObjectStore(TestServers.s3Config(s3, bucket));
         store.createBucketIfMissing();
         this.redis = TestServers.redis();
     }

@@ -3,7 +3,9 @@ package io.audiopipeline.common.testing;
 import io.audiopipeline.common.config.DatabaseConfig;
 import io.audiopipeline.common.config.Env;
 import io.audiopipeline.common.config.RedisConfig;
+import io.audiopipeline.common.config.S3Config;
 import io.audiopipeline.common.db.Database;
+import io.audiopipeline.sandbox.EmbeddedS3;
 import java.util.HashMap;
 import java.util.Map;
 import org.testcontainers.DockerClientFactory;
@@ -86,6 +88,11 @@ public final class TestServers {
         db.applySchema();
         db.withHandle(h -> h.execute("TRUNCATE transcripts, audio_files, pipeline_events, transfers, batches CASCADE"));
         return db;
+    }
+
+    /** The configuration of a client of {@code s3}'s {@code bucket}. */
+    public static S3Config s3Config(EmbeddedS3 s3, String bucket) {
+        return S3Config.from(new Env(s3.env(bucket)));
     }
 
     private static boolean dockerAvailable() {

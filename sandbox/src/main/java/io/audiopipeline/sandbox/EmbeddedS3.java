@@ -1,32 +1,45 @@
-package io.audiopipeline.common.testing;
+package io.audiopipeline.sandbox;
 
-import io.audiopipeline.common.batch.BatchCompletion;
-import io.audiopipeline.common.config.Env;
-import io.audiopipeline.common.config.S3Config;
+import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.gaul.s3proxy.S3Proxy;
 import org.gaul.s3proxy.auth.AuthenticationType;
 import org.gaul.s3proxy.nio2blob.FilesystemNio2BlobStore;
 
 /**
- * A real S3-compatible server in the test JVM: S3Proxy over a temporary directory. It can be stopped
- * and started again on the same port, to inject an outage.
+ * An S3-compatible server in this JVM: S3Proxy over a local directory, on a free loopback port. It can be
+ * stopped and started again on the same port (an outage).
  */
-public final class S3ProxyServer implements AutoCloseable {
-    public static final String ACCESS_KEY = "test-access";
-    public static final String SECRET_KEY = "test-secret";
+public final class EmbeddedS3 implements AutoCloseable {
+    public static final String ACCESS_KEY = "sandbox-access";
+    public static final String SECRET_KEY = "sandbox-secret";
+    private static final long START_TIMEOUT_MS = 10_000;
 
     private final Path baseDir;
+    private final boolean temporary;
     private int port;
     private S3Proxy proxy;
 
-    public S3ProxyServer() throws Exception {
-        this.baseDir = Files.createTempDirectory("s3proxy");
+    private EmbeddedS3(Path baseDir, boolean temporary) throws Exception {
+        this.baseDir = Files.createDirectories(baseDir);
+        this.temporary = temporary;
         start();
+    }
+
+    /** A server over a new temporary directory, deleted with everything stored in it on {@link #close}. */
+    public static EmbeddedS3 temporary() throws Exception {
+        return new EmbeddedS3(Files.createTempDirectory("s3proxy"), true);
+    }
+
+    /** A server over {@code dir}, whose objects stay there after {@link #close}. */
+    public static EmbeddedS3 in(Path dir) throws Exception {
+        return new EmbeddedS3(dir, false);
     }
 
     public synchronized void start() throws Exception {
@@ -40,7 +53,7 @@ public final class S3ProxyServer implements AutoCloseable {
                 .ignoreUnknownHeaders(true)
                 .build();
         p.start();
-        long deadline = System.currentTimeMillis() + 10_000;
+        long deadline = System.currentTimeMillis() + START_TIMEOUT_MS;
         while (!"STARTED".equals(p.getState()) && System.currentTimeMillis() < deadline) {
             Thread.sleep(10);
         }
@@ -64,6 +77,7 @@ public final class S3ProxyServer implements AutoCloseable {
         return baseDir.resolve(bucket).resolve(key);
     }
 
+    /** The variables that point a pipeline program at this server and {@code bucket}. */
     public Map<String, String> env(String bucket) {
         Map<String, String> env = new HashMap<>();
         env.put("S3_ENDPOINT", endpoint().toString());
@@ -73,14 +87,20 @@ public final class S3ProxyServer implements AutoCloseable {
         return env;
     }
 
-    public S3Config config(String bucket) {
-        return S3Config.from(new Env(env(bucket)));
-    }
-
-    /** Stops the server and deletes everything it stored. */
+    /** Stops the server; a temporary one's directory is deleted with everything it stored. */
     @Override
     public void close() throws Exception {
         stop();
-        BatchCompletion.removeTree(baseDir);
+        if (temporary) {
+            removeTree(baseDir);
+        }
+    }
+
+    private static void removeTree(Path dir) throws IOException {
+        try (Stream<Path> paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
     }
 }

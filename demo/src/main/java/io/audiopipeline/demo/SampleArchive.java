@@ -1,7 +1,8 @@
-package io.audiopipeline.cli;
+package io.audiopipeline.demo;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import io.audiopipeline.cli.CliFailure;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -54,7 +55,7 @@ final class SampleArchive {
             p = new ProcessBuilder(command).redirectErrorStream(true).start();
         } catch (IOException e) {
             throw new CliFailure(tool + " is needed to make the sample archive: apt-get install " + tool
-                    + " (or run 'pipeline demo --archive FILE')", 69);
+                    + " (or run 'bin/demo --archive FILE')", 69);
         }
         String out = new String(p.getInputStream().readAllBytes());
         if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {

@@ -1,5 +1,8 @@
-package io.audiopipeline.cli;
+package io.audiopipeline.demo;
 
+import io.audiopipeline.cli.CliFailure;
+import io.audiopipeline.cli.Connections;
+import io.audiopipeline.cli.ProgressBar;
 import io.audiopipeline.common.batch.BatchCounts;
 import io.audiopipeline.common.batch.BatchTracker;
 import io.audiopipeline.common.config.Env;
@@ -12,6 +15,8 @@ import io.audiopipeline.common.db.Database;
 import io.audiopipeline.common.db.TranscriptRecord;
 import io.audiopipeline.common.db.TranscriptRepository;
 import io.audiopipeline.common.storage.ObjectStore;
+import io.audiopipeline.sandbox.ChildProgram;
+import io.audiopipeline.sandbox.LocalPipeline;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -47,6 +52,8 @@ final class DemoCommand implements Callable<Integer> {
 
     @Option(names = "--timeout", defaultValue = "10m", description = "give up after this long (default ${DEFAULT-VALUE})")
     String timeout;
+
+    private static final long WORKER_STOP_SECONDS = 30;
 
     private final List<AutoCloseable> started = new ArrayList<>();
     private DemoServers keptServers;
@@ -93,17 +100,17 @@ final class DemoCommand implements Callable<Integer> {
         Path logs = data.resolve("logs");
         workerEnvironment(childEnv, home, data, inbox);
         step("starting the unpack and GPU workers (engine: " + childEnv.get("TRANSCRIBER") + "); logs in " + logs);
-        ChildProgram unpack = child(ChildProgram.start(home, "unpack-worker", childEnv, logs));
-        ChildProgram gpu = child(ChildProgram.start(home, "gpu-worker", childEnv, logs));
+        ChildProgram unpack = child(ChildProgram.start(home, "unpack-worker", childEnv, false, logs));
+        ChildProgram gpu = child(ChildProgram.start(home, "gpu-worker", childEnv, false, logs));
 
         Instant begin = Instant.now();
         step("transferring " + source.getFileName() + " (transfer-worker --once)");
-        ChildProgram transfer = child(ChildProgram.start(home, "transfer-worker", childEnv, logs, "--once"));
+        ChildProgram transfer = child(ChildProgram.start(home, "transfer-worker", childEnv, false, logs, "--once"));
         int transferred = transfer.waitFor(300);
         if (transferred != 0) {
             throw new CliFailure("the transfer worker failed (exit " + transferred + "):\n" + transfer.logTail(15), 1);
         }
-        String batchId = latestBatch(db, begin).orElseThrow(() -> new CliFailure("the transfer worker enqueued nothing; see " + transfer.log(), 1));
+        String batchId = latestBatch(db, begin).orElseThrow(() -> new CliFailure("the transfer worker enqueued nothing; see " + transfer.logFile(), 1));
         step("batch " + batchId);
         Duration firstTranscript = follow(base, db, batchId, begin, begin.plus(limit), List.of(unpack, gpu), logs);
         Duration wall = Duration.between(begin, Instant.now());
@@ -128,17 +135,18 @@ final class DemoCommand implements Callable<Integer> {
 
     private static void workerEnvironment(Map<String, String> childEnv, Path home, Path data, Path inbox) throws Exception {
         String node = "demo-" + InetAddress.getLocalHost().getHostName().split("\\.")[0].replaceAll("[^A-Za-z0-9._-]", "-");
+        Map<String, String> local = LocalPipeline.env(Map.of(), node, fresh(data.resolve("scratch")), fresh(data.resolve("staging")), inbox);
+        local.put("SCRATCH_MIN_FREE_BYTES", "100MB");
+        local.put("TRANSFER_SOURCE_AFTER", "keep");
+        // the engine, the JVM's options and the disk threshold are the user's to choose
+        for (String usersChoice : List.of("TRANSCRIBER", "JAVA_OPTS", "SCRATCH_MIN_FREE_BYTES")) {
+            String chosen = childEnv.get(usersChoice);
+            if (chosen != null) {
+                local.put(usersChoice, chosen);
+            }
+        }
+        childEnv.putAll(local);
         childEnv.put("PIPELINE_HOME", home.toString());
-        childEnv.put("NODE_NAME", node);
-        childEnv.put("SCRATCH_ROOT", fresh(data.resolve("scratch")).toString());
-        childEnv.put("STAGING_DIR", fresh(data.resolve("staging")).toString());
-        childEnv.put("TRANSFER_SOURCE", inbox.toUri().toString());
-        childEnv.put("TRANSFER_POLL_INTERVAL", "1s");
-        childEnv.put("TRANSFER_SOURCE_AFTER", "keep");
-        childEnv.putIfAbsent("TRANSCRIBER", "pocketsphinx");
-        childEnv.putIfAbsent("SCRATCH_MIN_FREE_BYTES", "100MB");
-        childEnv.put("HTTP_PORT", "0");
-        childEnv.putIfAbsent("JAVA_OPTS", "-Xmx256m");
     }
 
     /** Follows the batch until it completes or fails; returns the time to its first transcript (null if none). */
@@ -223,8 +231,9 @@ final class DemoCommand implements Callable<Integer> {
         return "completed".equals(row.status()) ? 0 : 1;
     }
 
+    /** A worker the demo started: stopped as systemd stops it (SIGTERM, its current job finishes), forced after 30 s. */
     private ChildProgram child(ChildProgram p) {
-        started.add(0, p);
+        started.add(0, () -> p.stop(WORKER_STOP_SECONDS));
         return p;
     }
 

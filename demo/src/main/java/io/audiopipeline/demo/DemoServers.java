@@ -1,5 +1,6 @@
-package io.audiopipeline.cli;
+package io.audiopipeline.demo;
 
+import io.audiopipeline.cli.CliFailure;
 import io.audiopipeline.common.batch.BatchCompletion;
 import io.audiopipeline.common.config.DatabaseConfig;
 import io.audiopipeline.common.config.Env;
@@ -8,6 +9,7 @@ import io.audiopipeline.common.app.UnavailableException;
 import io.audiopipeline.common.db.Database;
 import io.audiopipeline.sandbox.EmbeddedPostgres;
 import io.audiopipeline.sandbox.EmbeddedRedis;
+import io.audiopipeline.sandbox.EmbeddedS3;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.SQLException;
@@ -99,12 +101,9 @@ final class DemoServers implements AutoCloseable {
             return;
         }
         step.accept("starting its own S3-compatible server (S3Proxy) on " + data.resolve("s3"));
-        DemoS3Server s3 = new DemoS3Server(data.resolve("s3"));
+        EmbeddedS3 s3 = EmbeddedS3.in(data.resolve("s3"));
         owned.add(0, s3);
-        env.put("S3_ENDPOINT", s3.endpoint());
-        env.put("S3_ACCESS_KEY", DemoS3Server.ACCESS_KEY);
-        env.put("S3_SECRET_KEY", DemoS3Server.SECRET_KEY);
-        env.put("S3_BUCKET", BUCKET);
+        env.putAll(s3.env(BUCKET));
         described.add("S3          the demo's own, " + s3.endpoint() + " bucket " + BUCKET);
     }
 

@@ -1,9 +1,9 @@
-package io.audiopipeline.cli;
+package io.audiopipeline.demo;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.audiopipeline.common.testing.TestServers;
-import io.audiopipeline.common.testing.WorkerProcess;
+import io.audiopipeline.sandbox.ChildProgram;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,6 +14,7 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -34,7 +35,7 @@ class DemoIT {
         List<String> databasesBefore = machineDatabases();
         Path data = tmp.resolve("demo");
 
-        Result demo = run(List.of(WorkerProcess.projectRoot().resolve("bin/demo").toString(), "--data-dir", data.toString()), null);
+        Result demo = run(List.of(ChildProgram.projectRoot().resolve("bin/demo").toString(), "--data-dir", data.toString()), null, Map.of());
 
         assertThat(demo.exit).as("bin/demo exit status; stderr:%n%s", demo.err).isZero();
         assertThat(demo.out).contains("TRANSCRIPTS").contains("please call me back").contains("first transcript after");
@@ -78,11 +79,11 @@ class DemoIT {
             // root may install: run as a user who may not
             command.addAll(List.of("runuser", "-u", "nobody", "--"));
         }
-        command.addAll(List.of(WorkerProcess.projectRoot().resolve("bin/demo").toString(), "--data-dir", tmp.resolve("demo").toString()));
+        command.addAll(List.of(ChildProgram.projectRoot().resolve("bin/demo").toString(), "--data-dir", tmp.resolve("demo").toString()));
 
         Result demo;
         try {
-            demo = run(command, bin.toString());
+            demo = run(command, bin.toString(), Map.of());
         } finally {
             // the links go now, quietly (JUnit warns about each link it removes from a temporary directory)
             try (Stream<Path> links = Files.list(bin)) {
@@ -101,11 +102,24 @@ class DemoIT {
     private record Result(int exit, String out, String err) {
     }
 
-    private Result run(List<String> command, String path) throws Exception {
+    @Test
+    void theDemoRunsEndToEndOnTheServersItIsGivenAndPrintsTranscriptsAndASummary() throws Exception {
+        Result demo = run(List.of(ChildProgram.projectRoot().resolve("bin/demo").toString(), "--data-dir", tmp.resolve("demo").toString()),
+                null, TestServers.env());
+        assertThat(demo.exit).as(demo.err).isZero();
+        assertThat(demo.err).doesNotContain("starting its own redis-server").doesNotContain("started its own PostgreSQL cluster");
+        assertThat(demo.out).contains("TRANSCRIPTS").containsPattern("meeting|tomorrow").containsPattern("seven|nine")
+                .containsPattern("Summary: 3 files \\(3 transcribed, 0 failed\\), [0-9.]+ s of audio; first transcript after [0-9.]+ s, "
+                        + "wall time [0-9.]+ s; realtime factor [0-9.]+");
+    }
+
+    /** Runs {@code command} from a new user's shell (no server configured) plus {@code env}; {@code path} replaces PATH when given. */
+    private Result run(List<String> command, String path, Map<String, String> env) throws Exception {
         ProcessBuilder builder = new ProcessBuilder(command).redirectOutput(tmp.resolve("out.txt").toFile())
                 .redirectError(tmp.resolve("err.txt").toFile());
         // a new user's shell: no server configured
         builder.environment().keySet().removeIf(k -> k.startsWith("REDIS_") || k.startsWith("DATABASE_") || k.startsWith("S3_"));
+        builder.environment().putAll(env);
         if (path != null) {
             builder.environment().put("PATH", path);
         }

@@ -1,4 +1,4 @@
-package io.audiopipeline.cli;
+package io.audiopipeline.demo;
 
 import java.io.PrintStream;
 

@@ -1,4 +1,4 @@
-package io.audiopipeline.common.testing;
+package io.audiopipeline.sandbox;
 
 import java.io.IOException;
 import java.io.OutputStream;
