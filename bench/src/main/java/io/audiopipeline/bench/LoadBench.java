@@ -18,57 +18,79 @@ import java.util.Map;
  * file and database round trips (transactions) per file.
  */
 final class LoadBench {
-    private static long ownPolls;
+    private static final List<String> WORKERS = List.of("unpack-worker", "unpack-worker", "gpu-worker", "gpu-worker", "transfer-worker");
+    private static final Duration LIMIT = Duration.ofMinutes(30);
+
+    private LoadBench() {
+    }
 
     static String run(BenchEnv e, int batches) throws Exception {
-        ownPolls = 0;
         e.reset();
-        Path inbox = e.work.resolve("load-inbox");
-        Path scratch = e.work.resolve("load-scratch");
-        BatchCompletion.removeTree(inbox);
-        BatchCompletion.removeTree(scratch);
-        Files.createDirectories(inbox);
+        Path inbox = emptied(e.work.resolve("load-inbox"));
+        Path scratch = emptied(e.work.resolve("load-scratch"));
+        List<Path> archives = oneClipArchives(e, batches);
+        Map<String, String> env = LocalPipeline.env(e.env, "load-node", scratch, e.work.resolve("load-staging"), inbox);
+        env.put("JAVA_OPTS", e.env.get("JAVA_OPTS"));
+        env.put("UNPACK_CONVERT_THREADS", "1");
+        long redisBefore = e.redisCommandsSoFar();
+        long dbBefore = transactions(e);
+        long ownQueries = runToCompletion(e, env, archives, inbox);
+        long redisCommands = e.redisCommandsSoFar() - redisBefore;
+        // the bench's own queries (its polls, and the count just above) are not the pipeline's
+        long dbTransactions = transactions(e) - dbBefore - ownQueries - 1;
+        return report(e, batches, redisCommands, dbTransactions);
+    }
+
+    private static Path emptied(Path dir) throws Exception {
+        BatchCompletion.removeTree(dir);
+        return Files.createDirectories(dir);
+    }
+
+    /** {@code batches} tars of one 1-second spoken clip each (kept between runs). */
+    private static List<Path> oneClipArchives(BenchEnv e, int batches) throws Exception {
         Path clip = Workloads.shortSpeechOpus(e.work.resolve("short"), 1).get(0);
-        Path archives = Files.createDirectories(e.work.resolve("load-archives"));
+        Path dir = Files.createDirectories(e.work.resolve("load-archives"));
         List<Path> made = new ArrayList<>();
         for (int i = 0; i < batches; i++) {
-            Path a = archives.resolve("load-" + i + ".tar");
+            Path a = dir.resolve("load-" + i + ".tar");
             if (!Files.exists(a)) {
                 new ArchiveBuilder().file("calls/clip-" + i + ".opus", clip).writeTar(a);
             }
             made.add(a);
         }
-        Map<String, String> env = LocalPipeline.env(e.env, "load-node", scratch, e.work.resolve("load-staging"), inbox);
-        env.put("JAVA_OPTS", e.env.get("JAVA_OPTS"));
-        env.put("UNPACK_CONVERT_THREADS", "1");
+        return made;
+    }
+
+    /** Starts the workers, drops the archives in the inbox, waits for every batch; returns the database queries it made itself. */
+    private static long runToCompletion(BenchEnv e, Map<String, String> env, List<Path> archives, Path inbox) throws Exception {
         List<ChildProgram> processes = new ArrayList<>();
-        long redisBefore = e.redisCommandsSoFar();
-        long dbBefore = transactions(e);
+        long polls = 0;
         try {
-            for (String program : List.of("unpack-worker", "unpack-worker", "gpu-worker", "gpu-worker", "transfer-worker")) {
+            for (String program : WORKERS) {
                 processes.add(ChildProgram.start(program, env, e.work.resolve("logs")));
             }
             Thread.sleep(3_000);
-            for (Path a : made) {
+            for (Path a : archives) {
                 Files.copy(a, inbox.resolve(a.getFileName()));
             }
-            // poll once a second: the polls are the bench's own database round trips, subtracted below
-            long deadline = System.nanoTime() + Duration.ofMinutes(30).toNanos();
-            while (completedBatches(e) != batches) {
-                ownPolls++;
+            // poll once a second: the polls are the bench's own database round trips
+            long deadline = System.nanoTime() + LIMIT.toNanos();
+            while (completedBatches(e) != archives.size()) {
+                polls++;
                 if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("load run did not finish");
+                    throw new IllegalStateException("load run did not finish within " + LIMIT.toMinutes() + " minutes");
                 }
                 Thread.sleep(1_000);
             }
-            ownPolls++;
+            return polls + 1;
         } finally {
             for (ChildProgram p : processes) {
                 p.terminate(120);
             }
         }
-        long redisCommands = e.redisCommandsSoFar() - redisBefore;
-        long dbTransactions = transactions(e) - dbBefore - ownPolls - 1;
+    }
+
+    private static String report(BenchEnv e, int batches, long redisCommands, long dbTransactions) throws Exception {
         StringBuilder out = new StringBuilder("| stage | jobs | jobs/s | p50 latency (s) | p99 latency (s) |\n|---|---|---|---|---|\n");
         out.append(stage(e, "transfer (archive listed → unpack job enqueued)",
                 "SELECT extract(epoch FROM b.created_at) AS done, extract(epoch FROM b.created_at - t.created_at) FROM batches b "

@@ -195,7 +195,7 @@ class PipelineCliIT {
     }
 
     @Test
-    void purgeAsksFirst() throws Exception {
+    void purgeDeletesDeadLettersOnlyAfterTheOperatorSaysYes() throws Exception {
         redis.lpush("queue:unpack:dead", "{\"queue\":\"unpack\",\"payload\":\"{}\",\"error\":\"x\",\"attempts\":1}");
         Result no = cli(env(), "n\n", "dead", "purge", "unpack");
         assertThat(no.exit()).isEqualTo(1);

@@ -22,7 +22,7 @@ class SubtitleWriterTest {
     }
 
     @Test
-    void progressBarsAndEta() {
+    void progressBarsShowTheShareDoneAndTheEtaFollowsTheRateSoFar() {
         assertThat(ProgressBar.bar(5, 10)).isEqualTo("[###############...............]  50%");
         assertThat(ProgressBar.bar(0, 0)).startsWith("[....");
         assertThat(ProgressBar.eta(10, 40, java.time.Duration.ofMinutes(5))).isEqualTo(java.time.Duration.ofMinutes(15));

@@ -7,13 +7,9 @@ import io.audiopipeline.common.batch.BatchCounts;
 import io.audiopipeline.common.batch.BatchTracker;
 import io.audiopipeline.common.config.Env;
 import io.audiopipeline.common.config.S3Config;
-import io.audiopipeline.common.db.AudioFileRecord;
-import io.audiopipeline.common.db.AudioFileRepository;
 import io.audiopipeline.common.db.BatchRecord;
 import io.audiopipeline.common.db.BatchRepository;
 import io.audiopipeline.common.db.Database;
-import io.audiopipeline.common.db.TranscriptRecord;
-import io.audiopipeline.common.db.TranscriptRepository;
 import io.audiopipeline.common.storage.ObjectStore;
 import io.audiopipeline.sandbox.ChildProgram;
 import io.audiopipeline.sandbox.LocalPipeline;
@@ -27,7 +23,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -54,6 +49,7 @@ final class DemoCommand implements Callable<Integer> {
     String timeout;
 
     private static final long WORKER_STOP_SECONDS = 30;
+    private static final long TRANSFER_LIMIT_SECONDS = 300;
 
     private final List<AutoCloseable> started = new ArrayList<>();
     private DemoServers keptServers;
@@ -85,14 +81,8 @@ final class DemoCommand implements Callable<Integer> {
         childEnv.putAll(servers.env());
         childEnv.remove("S3_REGION");
         Env demoEnv = new Env(childEnv);
-        Connections base = new Connections(demoEnv);
-        started.add(0, base);
-        base.redis();
-        Database db = base.database();
-        db.applySchema();
-        ObjectStore store = new ObjectStore(S3Config.from(demoEnv));
-        started.add(0, store);
-        store.createBucketIfMissing();
+        Connections base = prepared(demoEnv);
+        ObjectStore store = bucket(demoEnv);
 
         Path inbox = fresh(data.resolve("inbox"));
         Path source = source(data);
@@ -100,25 +90,46 @@ final class DemoCommand implements Callable<Integer> {
         Path logs = data.resolve("logs");
         workerEnvironment(childEnv, home, data, inbox);
         step("starting the unpack and GPU workers (engine: " + childEnv.get("TRANSCRIBER") + "); logs in " + logs);
-        ChildProgram unpack = child(ChildProgram.start(home, "unpack-worker", childEnv, false, logs));
-        ChildProgram gpu = child(ChildProgram.start(home, "gpu-worker", childEnv, false, logs));
+        List<ChildProgram> workers = List.of(child(ChildProgram.start(home, "unpack-worker", childEnv, false, logs)),
+                child(ChildProgram.start(home, "gpu-worker", childEnv, false, logs)));
 
         Instant begin = Instant.now();
+        String batchId = transfer(home, childEnv, logs, source, base.database(), begin);
+        Duration firstTranscript = follow(base, batchId, begin, begin.plus(limit), workers, logs);
+        int status = DemoReport.print(base.database(), store, batchId, Duration.between(begin, Instant.now()), firstTranscript);
+        if (keep) {
+            keepRunning(servers);
+        }
+        return status;
+    }
+
+    /** Redis and the database of the demo, reachable, with the schema applied. */
+    private Connections prepared(Env demoEnv) throws SQLException {
+        Connections base = new Connections(demoEnv);
+        started.add(0, base);
+        base.redis();
+        base.database().applySchema();
+        return base;
+    }
+
+    private ObjectStore bucket(Env demoEnv) {
+        ObjectStore store = new ObjectStore(S3Config.from(demoEnv));
+        started.add(0, store);
+        store.createBucketIfMissing();
+        return store;
+    }
+
+    /** {@code transfer-worker --once} over the inbox; returns the batch it made. */
+    private String transfer(Path home, Map<String, String> childEnv, Path logs, Path source, Database db, Instant begin) throws Exception {
         step("transferring " + source.getFileName() + " (transfer-worker --once)");
         ChildProgram transfer = child(ChildProgram.start(home, "transfer-worker", childEnv, false, logs, "--once"));
-        int transferred = transfer.waitFor(300);
+        int transferred = transfer.waitFor(TRANSFER_LIMIT_SECONDS);
         if (transferred != 0) {
             throw new CliFailure("the transfer worker failed (exit " + transferred + "):\n" + transfer.logTail(15), 1);
         }
         String batchId = latestBatch(db, begin).orElseThrow(() -> new CliFailure("the transfer worker enqueued nothing; see " + transfer.logFile(), 1));
         step("batch " + batchId);
-        Duration firstTranscript = follow(base, db, batchId, begin, begin.plus(limit), List.of(unpack, gpu), logs);
-        Duration wall = Duration.between(begin, Instant.now());
-        int status = report(db, store, batchId, wall, firstTranscript);
-        if (keep) {
-            keepRunning(servers);
-        }
-        return status;
+        return batchId;
     }
 
     /** The archive to run: the user's, or a sample of spoken English made here. */
@@ -150,10 +161,10 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     /** Follows the batch until it completes or fails; returns the time to its first transcript (null if none). */
-    private Duration follow(Connections base, Database db, String batchId, Instant begin, Instant deadline, List<ChildProgram> workers,
+    private Duration follow(Connections base, String batchId, Instant begin, Instant deadline, List<ChildProgram> workers,
                             Path logs) throws Exception {
         BatchTracker tracker = new BatchTracker(base.redis());
-        BatchRepository batches = new BatchRepository(db);
+        BatchRepository batches = new BatchRepository(base.database());
         DemoProgress progress = DemoProgress.forStderr();
         Duration firstTranscript = null;
         while (true) {
@@ -193,42 +204,6 @@ final class DemoCommand implements Callable<Integer> {
         System.out.println("  " + connect + "bin/pipeline status");
         System.out.flush();
         Thread.currentThread().join();
-    }
-
-    private int report(Database db, ObjectStore store, String batchId, Duration wall, Duration firstTranscript) throws Exception {
-        BatchRecord row = new BatchRepository(db).find(batchId).orElseThrow();
-        List<AudioFileRecord> files = new AudioFileRepository(db).byBatch(batchId);
-        TranscriptRepository transcripts = new TranscriptRepository(db);
-        double audio = 0;
-        double engine = 0;
-        System.out.println();
-        System.out.println("TRANSCRIPTS");
-        for (AudioFileRecord f : files) {
-            Optional<TranscriptRecord> t = transcripts.find(f.audioId());
-            if (t.isPresent()) {
-                audio += t.get().durationSeconds() == null ? 0 : t.get().durationSeconds();
-                engine += t.get().processingSeconds();
-                System.out.printf("  %-32s %5.1fs  %s%n", f.originalFilename(), t.get().durationSeconds(), t.get().text());
-            } else {
-                System.out.printf("  %-32s FAILED  %s%n", f.originalFilename(), f.error());
-            }
-        }
-        System.out.println();
-        System.out.printf(Locale.ROOT, "Summary: %d files (%d transcribed, %d failed), %.1f s of audio; first transcript after %s, "
-                        + "wall time %.1f s; realtime factor %.2f (engine time / audio time)%n",
-                files.size(), row.processedFiles(), row.failedFiles(), audio,
-                firstTranscript == null ? "(none)" : String.format(Locale.ROOT, "%.1f s", firstTranscript.toMillis() / 1000.0),
-                wall.toMillis() / 1000.0, audio > 0 ? engine / audio : 0.0);
-        System.out.println("Outputs:");
-        System.out.println("  archive    s3://" + store.bucket() + "/" + row.s3Key());
-        for (AudioFileRecord f : files) {
-            if (f.s3Key() != null) {
-                System.out.println("  processed  s3://" + store.bucket() + "/" + f.s3Key());
-            }
-        }
-        System.out.println("  tables     batches, audio_files, transcripts, pipeline_events (batch_id = '" + batchId + "')");
-        System.out.println("  export     bin/pipeline transcripts " + batchId + " --format srt");
-        return "completed".equals(row.status()) ? 0 : 1;
     }
 
     /** A worker the demo started: stopped as systemd stops it (SIGTERM, its current job finishes), forced after 30 s. */

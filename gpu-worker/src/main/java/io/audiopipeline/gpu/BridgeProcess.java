@@ -145,27 +145,23 @@ final class BridgeProcess implements AutoCloseable {
                 if (line.isBlank()) {
                     continue;
                 }
-                JsonNode node;
-                try {
-                    node = json.readTree(line);
-                } catch (IOException e) {
-                    node = null;
-                }
-                if (node == null || !node.isObject()) {
+                BridgeLine read = BridgeLine.parse(json, line);
+                if (read instanceof BridgeLine.NotProtocol) {
                     markBroken("wrote something that is not the protocol: " + shorten(line));
                     process.destroyForcibly();
                     return;
                 }
-                if ("ready".equals(node.path("type").asText())) {
-                    ready.complete(node);
+                if (read instanceof BridgeLine.Ready r) {
+                    ready.complete(r.info());
                     continue;
                 }
-                CompletableFuture<BridgeAnswer> waiting = pending.get(node.path("id").asText());
+                BridgeLine.Answer answer = (BridgeLine.Answer) read;
+                CompletableFuture<BridgeAnswer> waiting = pending.get(answer.id());
                 if (waiting == null) {
                     log.warn("bridge on device {} answered an unknown request: {}", device, shorten(line));
                     continue;
                 }
-                waiting.complete(json.treeToValue(node, BridgeAnswer.class));
+                waiting.complete(answer.answer());
             }
             markBroken("exited with " + waitExit() + stderrSummary());
         } catch (IOException e) {

@@ -4,11 +4,8 @@ import io.audiopipeline.common.queue.Backoff;
 import io.audiopipeline.common.worker.WorkerStatus;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -29,18 +26,15 @@ final class TransferPoller {
     private final ArchiveTransfer transfer;
     private final WorkerStatus status;
     private final TransferMetrics metrics;
-    private final Backoff backoff;
-    private final Clock clock;
+    private final RetrySchedule retries;
     private final AtomicBoolean stopping = new AtomicBoolean();
     private final CountDownLatch wake = new CountDownLatch(1);
     private final CountDownLatch stopped = new CountDownLatch(1);
-    private final Map<String, Integer> failures = new HashMap<>();
     /**
      * Source file versions already known to be in the pipeline (transferred now, or found in the ledger):
      * a kept source is not claimed and looked up again at every poll. Only files still listed are kept.
      */
     private Set<SourceFile> known = new HashSet<>();
-    private final Map<String, Instant> notBefore = new HashMap<>();
 
     TransferPoller(ExportSource source, ReadinessFilter filter, ArchiveClaim claim, ArchiveTransfer transfer, WorkerStatus status,
                    TransferMetrics metrics, Backoff backoff, Clock clock) {
@@ -50,8 +44,7 @@ final class TransferPoller {
         this.transfer = transfer;
         this.status = status;
         this.metrics = metrics;
-        this.backoff = backoff;
-        this.clock = clock;
+        this.retries = new RetrySchedule(backoff, clock);
     }
 
     /** Daemon mode: poll until {@link #stop()}. */
@@ -116,50 +109,11 @@ final class TransferPoller {
             if (stopping.get()) {
                 break;
             }
-            if (known.contains(file)) {
+            Outcome outcome = known.contains(file) ? Outcome.IN_PIPELINE : consider(file);
+            if (outcome == Outcome.IN_PIPELINE) {
                 stillKnown.add(file);
-                continue;
-            }
-            String identity = source.describe() + "/" + file.name();
-            Instant wait = notBefore.get(identity);
-            if (wait != null && clock.instant().isBefore(wait)) {
-                continue;
-            }
-            try {
-                if (!claim.tryClaim(identity)) {
-                    log.debug("{} is claimed by another transfer worker", file.name());
-                    continue;
-                }
-            } catch (RuntimeException e) {
+            } else if (outcome == Outcome.FAILED) {
                 failed++;
-                log.warn("cannot claim {} ({}); it stays for the next poll", file.name(), e.toString());
-                continue;
-            }
-            status.begin(file.name());
-            try {
-                if (transfer.transfer(file) != null) {
-                    metrics.archive("transferred");
-                } else {
-                    metrics.archive("skipped");
-                }
-                stillKnown.add(file);
-                failures.remove(identity);
-                notBefore.remove(identity);
-            } catch (Exception e) {
-                failed++;
-                metrics.archive("failed");
-                int attempt = failures.merge(identity, 1, Integer::sum);
-                Duration delay = backoff.delayAfter(attempt);
-                notBefore.put(identity, clock.instant().plus(delay));
-                log.warn("transfer of {} failed (attempt {}), retrying in {}s; nothing was enqueued for it: {}",
-                        file.name(), attempt, delay.toSeconds(), e.toString());
-            } finally {
-                status.end(file.name());
-                try {
-                    claim.release(identity);
-                } catch (Exception e) {
-                    log.warn("could not release the claim on {} ({}); it expires by itself", file.name(), e.toString());
-                }
             }
         }
         if (!stopping.get()) {
@@ -168,5 +122,54 @@ final class TransferPoller {
             known.addAll(stillKnown);
         }
         return failed;
+    }
+
+    /** What one poll did with one ready file. */
+    private enum Outcome { IN_PIPELINE, NOT_NOW, FAILED }
+
+    /** A ready file not known to be in the pipeline: transferred unless it waits for a retry or another worker has it. */
+    private Outcome consider(SourceFile file) {
+        String identity = source.describe() + "/" + file.name();
+        if (!retries.isDue(identity)) {
+            return Outcome.NOT_NOW;
+        }
+        try {
+            if (!claim.tryClaim(identity)) {
+                log.debug("{} is claimed by another transfer worker", file.name());
+                return Outcome.NOT_NOW;
+            }
+        } catch (RuntimeException e) {
+            log.warn("cannot claim {} ({}); it stays for the next poll", file.name(), e.toString());
+            return Outcome.FAILED;
+        }
+        status.begin(file.name());
+        try {
+            return transferClaimed(file, identity);
+        } finally {
+            status.end(file.name());
+            release(file, identity);
+        }
+    }
+
+    private Outcome transferClaimed(SourceFile file, String identity) {
+        try {
+            metrics.archive(transfer.transfer(file) != null ? "transferred" : "skipped");
+            retries.succeeded(identity);
+            return Outcome.IN_PIPELINE;
+        } catch (Exception e) {
+            metrics.archive("failed");
+            RetrySchedule.Retry retry = retries.failed(identity);
+            log.warn("transfer of {} failed (attempt {}), retrying in {}s; nothing was enqueued for it: {}",
+                    file.name(), retry.attempt(), retry.delay().toSeconds(), e.toString());
+            return Outcome.FAILED;
+        }
+    }
+
+    private void release(SourceFile file, String identity) {
+        try {
+            claim.release(identity);
+        } catch (Exception e) {
+            log.warn("could not release the claim on {} ({}); it expires by itself", file.name(), e.toString());
+        }
     }
 }

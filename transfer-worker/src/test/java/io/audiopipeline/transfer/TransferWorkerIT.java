@@ -143,7 +143,7 @@ class TransferWorkerIT {
     }
 
     @Test
-    void happyPathFromALocalInbox() throws Exception {
+    void anArchiveInALocalInboxIsUploadedAndEnqueuedOnceAndAKeptSourceIsNeverSentAgain() throws Exception {
         Path source = RandomFiles.write(inbox.resolve("calls-0622.tar.gz"), 300_000, 1);
         assertThat(runOnce(env(inbox.toUri().toString()))).isZero();
         List<JsonNode> jobs = unpackJobs();
@@ -158,7 +158,7 @@ class TransferWorkerIT {
     }
 
     @Test
-    void anArchiveAboveTheMultipartThresholdAndSourceDeletedAfter() throws Exception {
+    void anArchiveAboveTheMultipartThresholdArrivesWholeAndItsSourceIsDeletedAfter() throws Exception {
         Path source = RandomFiles.write(inbox.resolve("big.tar.gz"), 13L * 1024 * 1024 + 7, 2);
         Path copy = Files.copy(source, tmp.resolve("big-copy.tar.gz"));
         Map<String, String> env = env(inbox.toUri().toString());
@@ -295,7 +295,7 @@ class TransferWorkerIT {
     }
 
     @Test
-    void sftpSourceWithAKnownHostKey() throws Exception {
+    void anArchiveOnAnSftpHostWithAKnownHostKeyIsTransferredAndMovedToDone() throws Exception {
         Path root = Files.createDirectories(tmp.resolve("sftp-root"));
         Path exports = Files.createDirectories(root.resolve("exports"));
         Path source = RandomFiles.write(exports.resolve("remote.tar.gz"), 400_000, 7);

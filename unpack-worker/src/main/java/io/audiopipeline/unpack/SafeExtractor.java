@@ -47,66 +47,91 @@ final class SafeExtractor {
 
     Result extract(Path archive, Path target) throws IOException, ArchiveRejectedException {
         Files.createDirectories(target);
-        ExtractionBudget budget = new ExtractionBudget(maxBytes, maxRatio, Files.size(archive));
-        List<Extracted> recordings = new ArrayList<>();
-        List<IgnoredEntry> ignored = new ArrayList<>();
-        Map<String, Path> written = new HashMap<>();
-        Set<String> seen = new HashSet<>();
-        int entries = 0;
         try (ArchiveReader reader = ArchiveReader.open(archive)) {
+            Extraction extraction = new Extraction(reader, target, new ExtractionBudget(maxBytes, maxRatio, Files.size(archive)));
+            int entries = 0;
             ArchiveReader.Entry entry;
             while ((entry = next(reader, entries)) != null) {
                 if (++entries > maxEntries) {
                     throw new ArchiveRejectedException("archive has more than UNPACK_MAX_ENTRIES=" + maxEntries + " entries");
                 }
-                String name = EntryName.normalize(entry.name());
-                if (entry.kind() == ArchiveReader.Kind.DIRECTORY) {
-                    continue;
-                }
-                if (name.isEmpty()) {
-                    throw new ArchiveRejectedException("entry '" + entry.name() + "' has no name");
-                }
-                if (!seen.add(name)) {
-                    throw new ArchiveRejectedException("entry '" + name + "' appears twice in the archive (would overwrite a file)");
-                }
-                switch (entry.kind()) {
-                    case SPECIAL -> throw new ArchiveRejectedException("entry '" + name + "' is a device file or FIFO");
-                    case SYMLINK -> ignored.add(new IgnoredEntry(name, "a symbolic link (to '" + insideTarget(name, entry.linkTarget(), false)
-                            + "'): links are not followed"));
-                    case HARDLINK -> {
-                        Path linked = written.get(insideTarget(name, entry.linkTarget(), true));
-                        Optional<String> reason = classifier.ignoreReason(name);
-                        if (reason.isPresent()) {
-                            ignored.add(new IgnoredEntry(name, reason.get()));
-                        } else if (linked == null) {
-                            ignored.add(new IgnoredEntry(name, "a hard link to '" + entry.linkTarget() + "', which is not a recording before it in the archive"));
-                        } else {
-                            Path file = target.resolve(diskName(recordings.size() + 1, name));
-                            link(linked, file);
-                            recordings.add(new Extracted(name, file));
-                        }
-                    }
-                    default -> {
-                        Optional<String> reason = classifier.ignoreReason(name);
-                        if (reason.isPresent()) {
-                            ignored.add(new IgnoredEntry(name, reason.get()));
-                            if (reader.sequential()) {
-                                copy(reader, OutputStream.nullOutputStream(), name, budget);
-                            }
-                        } else {
-                            Path file = target.resolve(diskName(recordings.size() + 1, name));
-                            try (OutputStream out = Files.newOutputStream(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
-                                    LinkOption.NOFOLLOW_LINKS)) {
-                                copy(reader, out, name, budget);
-                            }
-                            recordings.add(new Extracted(name, file));
-                            written.put(name, file);
-                        }
-                    }
-                }
+                extraction.account(entry);
+            }
+            return new Result(extraction.recordings, extraction.ignored, extraction.budget.used());
+        }
+    }
+
+    /** One archive being extracted: what each entry became so far. */
+    private final class Extraction {
+        private final ArchiveReader reader;
+        private final Path target;
+        private final ExtractionBudget budget;
+        private final List<Extracted> recordings = new ArrayList<>();
+        private final List<IgnoredEntry> ignored = new ArrayList<>();
+        /** Recordings written so far by name, for the hard links that name them. */
+        private final Map<String, Path> written = new HashMap<>();
+        private final Set<String> seen = new HashSet<>();
+
+        Extraction(ArchiveReader reader, Path target, ExtractionBudget budget) {
+            this.reader = reader;
+            this.target = target;
+            this.budget = budget;
+        }
+
+        /** Makes {@code entry} a recording or an ignored entry, or rejects the archive. */
+        void account(ArchiveReader.Entry entry) throws IOException, ArchiveRejectedException {
+            String name = EntryName.normalize(entry.name());
+            if (entry.kind() == ArchiveReader.Kind.DIRECTORY) {
+                return;
+            }
+            if (name.isEmpty()) {
+                throw new ArchiveRejectedException("entry '" + entry.name() + "' has no name");
+            }
+            if (!seen.add(name)) {
+                throw new ArchiveRejectedException("entry '" + name + "' appears twice in the archive (would overwrite a file)");
+            }
+            switch (entry.kind()) {
+                case SPECIAL -> throw new ArchiveRejectedException("entry '" + name + "' is a device file or FIFO");
+                case SYMLINK -> ignored.add(new IgnoredEntry(name, "a symbolic link (to '" + insideTarget(name, entry.linkTarget(), false)
+                        + "'): links are not followed"));
+                case HARDLINK -> hardLink(name, entry.linkTarget());
+                default -> file(name);
             }
         }
-        return new Result(recordings, ignored, budget.used());
+
+        /** A hard link to a recording earlier in the archive is that recording again, under its own name. */
+        private void hardLink(String name, String linkTarget) throws IOException, ArchiveRejectedException {
+            Path linked = written.get(insideTarget(name, linkTarget, true));
+            Optional<String> reason = classifier.ignoreReason(name);
+            if (reason.isPresent()) {
+                ignored.add(new IgnoredEntry(name, reason.get()));
+            } else if (linked == null) {
+                ignored.add(new IgnoredEntry(name, "a hard link to '" + linkTarget + "', which is not a recording before it in the archive"));
+            } else {
+                Path file = target.resolve(diskName(recordings.size() + 1, name));
+                link(linked, file);
+                recordings.add(new Extracted(name, file));
+            }
+        }
+
+        /** A regular file: written under a generated name when it is a recording, read past (and counted) when it is not. */
+        private void file(String name) throws IOException, ArchiveRejectedException {
+            Optional<String> reason = classifier.ignoreReason(name);
+            if (reason.isPresent()) {
+                ignored.add(new IgnoredEntry(name, reason.get()));
+                if (reader.sequential()) {
+                    copy(reader, OutputStream.nullOutputStream(), name, budget);
+                }
+                return;
+            }
+            Path file = target.resolve(diskName(recordings.size() + 1, name));
+            try (OutputStream out = Files.newOutputStream(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
+                    LinkOption.NOFOLLOW_LINKS)) {
+                copy(reader, out, name, budget);
+            }
+            recordings.add(new Extracted(name, file));
+            written.put(name, file);
+        }
     }
 
     private static ArchiveReader.Entry next(ArchiveReader reader, int read) throws ArchiveRejectedException {

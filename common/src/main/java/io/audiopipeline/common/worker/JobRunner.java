@@ -26,8 +26,7 @@ final class JobRunner<T extends Job> implements Runnable {
     private final ReliableQueue queue;
     private final JobHandler<T> handler;
     private final JobCodec codec;
-    private final Backoff backoff;
-    private final int maxAttempts;
+    private final RetryPolicy policy;
     private final WorkerMetrics metrics;
     private final AtomicBoolean stopping;
     private final WorkerStatus status;
@@ -39,8 +38,7 @@ final class JobRunner<T extends Job> implements Runnable {
         this.queue = queue;
         this.handler = handler;
         this.codec = codec;
-        this.backoff = backoff;
-        this.maxAttempts = maxAttempts;
+        this.policy = new RetryPolicy(backoff, maxAttempts);
         this.metrics = metrics;
         this.stopping = stopping;
         this.status = status;
@@ -116,15 +114,32 @@ final class JobRunner<T extends Job> implements Runnable {
             } catch (InterruptedException e) {
                 // stopping past the grace period: the job is released back to the queue by the worker
                 throw e;
-            } catch (PermanentJobException e) {
-                log.error("job failed permanently, moving it to the dead-letter list: {}", e.getMessage());
-                giveUp(job, delivery, e.getMessage(), started);
             } catch (Exception e) {
-                retryOrGiveUp(job, delivery, e, started);
+                settleFailure(job, delivery, e, started);
             }
         } finally {
             status.end(delivery.payload());
             MDC.clear();
+        }
+    }
+
+    private void settleFailure(T job, Delivery delivery, Exception e, long started) {
+        RetryPolicy.Decision decision = policy.afterFailure(e, delivery.attempt());
+        if (decision instanceof RetryPolicy.GiveUp giveUp) {
+            if (e instanceof PermanentJobException) {
+                log.error("job failed permanently, moving it to the dead-letter list: {}", giveUp.reason());
+            } else {
+                log.error("job failed, attempt {}/{}, giving up and moving it to the dead-letter list: {}", delivery.attempt(),
+                        policy.maxAttempts(), RetryPolicy.describe(e), e);
+            }
+            giveUp(job, delivery, giveUp.reason(), started);
+        } else if (decision instanceof RetryPolicy.Retry retry) {
+            log.warn("job failed, attempt {}/{}, retrying in {}: {}", delivery.attempt(), policy.maxAttempts(), human(retry.delay()),
+                    RetryPolicy.describe(e), e);
+            if (!queue.retryLater(delivery, retry.delay())) {
+                log.warn("job was already handed to another worker (heartbeat lapsed); not scheduling a retry");
+            }
+            metrics.settled(queue.keys().name(), "retried", seconds(started));
         }
     }
 
@@ -133,39 +148,15 @@ final class JobRunner<T extends Job> implements Runnable {
         try {
             handler.onDeadLetter(job, reason);
         } catch (Exception hookFailure) {
-            Duration delay = backoff.delayAfter(delivery.attempt());
+            Duration delay = policy.whenGivingUpFailed(delivery.attempt());
             log.warn("could not record the failure of the job ({}), retrying it in {} instead of dead-lettering it",
-                    describe(hookFailure), human(delay));
+                    RetryPolicy.describe(hookFailure), human(delay));
             queue.retryLater(delivery, delay);
             metrics.settled(queueName, "retried", seconds(started));
             return;
         }
         queue.deadLetter(delivery, reason);
         metrics.settled(queueName, "dead", seconds(started));
-    }
-
-    private void retryOrGiveUp(T job, Delivery delivery, Exception e, long started) {
-        String queueName = queue.keys().name();
-        String reason = describe(e);
-        if (delivery.attempt() >= maxAttempts) {
-            log.error("job failed, attempt {}/{}, giving up and moving it to the dead-letter list: {}", delivery.attempt(), maxAttempts, reason, e);
-            giveUp(job, delivery, "failed after " + delivery.attempt() + " attempts: " + reason, started);
-            return;
-        }
-        Duration delay = backoff.delayAfter(delivery.attempt());
-        log.warn("job failed, attempt {}/{}, retrying in {}: {}", delivery.attempt(), maxAttempts, human(delay), reason, e);
-        if (!queue.retryLater(delivery, delay)) {
-            log.warn("job was already handed to another worker (heartbeat lapsed); not scheduling a retry");
-        }
-        metrics.settled(queueName, "retried", seconds(started));
-    }
-
-    static String describe(Throwable e) {
-        String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getClass().getSimpleName() + ": " + e.getMessage();
-        if (e.getCause() != null && e.getCause() != e && e.getCause().getMessage() != null && !message.contains(e.getCause().getMessage())) {
-            message += " (caused by " + e.getCause().getClass().getSimpleName() + ": " + e.getCause().getMessage() + ")";
-        }
-        return message.replace('\n', ' ');
     }
 
     private static String human(Duration d) {
