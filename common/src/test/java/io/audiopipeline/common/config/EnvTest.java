@@ -3,10 +3,7 @@ package io.audiopipeline.common.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.audiopipeline.common.app.Launcher;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
+import io.audiopipeline.common.testing.LaunchedProgram;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -68,20 +65,12 @@ class EnvTest {
 
     @Test
     void launcherTurnsConfigErrorsIntoExit78AndOneLine() {
-        ByteArrayOutputStream captured = new ByteArrayOutputStream();
-        PrintStream original = System.err;
-        System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
-        int code;
-        try {
-            code = Launcher.run("unpack-worker", () -> {
-                RuntimeConfig.from(new Env(Map.of("MAX_ATTEMPTS", "-3")), 1, 1);
-                return 0;
-            });
-        } finally {
-            System.setErr(original);
-        }
-        String out = captured.toString(StandardCharsets.UTF_8);
-        assertThat(code).isEqualTo(78);
+        LaunchedProgram run = LaunchedProgram.run("unpack-worker", () -> {
+            RuntimeConfig.from(new Env(Map.of("MAX_ATTEMPTS", "-3")), 1, 1);
+            return 0;
+        });
+        String out = run.stderr();
+        assertThat(run.exitCode()).isEqualTo(78);
         assertThat(out.lines()).hasSize(1);
         assertThat(out).startsWith("unpack-worker: configuration error: MAX_ATTEMPTS: must be between 1 and 100");
     }

@@ -3,10 +3,7 @@ package io.audiopipeline.common.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.audiopipeline.common.app.Launcher;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
+import io.audiopipeline.common.testing.LaunchedProgram;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -55,20 +52,12 @@ class SecretsTest {
 
     @Test
     void aConfigurationErrorIsExit78OnOneLineWithNoSecret() {
-        ByteArrayOutputStream captured = new ByteArrayOutputStream();
-        PrintStream original = System.err;
-        System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
-        int code;
-        try {
-            code = Launcher.run("gpu-worker", () -> {
-                RedisConfig.from(new Env(Map.of("REDIS_URL", "redis://:" + PW + "@/0")));
-                return 0;
-            });
-        } finally {
-            System.setErr(original);
-        }
-        String out = captured.toString(StandardCharsets.UTF_8);
-        assertThat(code).isEqualTo(78);
+        LaunchedProgram run = LaunchedProgram.run("gpu-worker", () -> {
+            RedisConfig.from(new Env(Map.of("REDIS_URL", "redis://:" + PW + "@/0")));
+            return 0;
+        });
+        String out = run.stderr();
+        assertThat(run.exitCode()).isEqualTo(78);
         assertThat(out.lines()).hasSize(1);
         assertThat(out).startsWith("gpu-worker: configuration error: REDIS_URL:").doesNotContain("s3cr3t");
     }
