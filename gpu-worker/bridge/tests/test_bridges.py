@@ -1,6 +1,6 @@
 """Protocol tests of the bridges: the WhisperX bridge against a stand-in whisperx package with WhisperX
 3.8's call signatures (the real one needs PyPI and a GPU), decoding real audio with ffmpeg; and the
-PocketSphinx bridge's output parsing."""
+PocketSphinx bridge decoding real LibriVox speech (pocketsphinx-testdata) in process."""
 import json
 import os
 import subprocess
@@ -145,30 +145,121 @@ class WhisperXBridgeTest(unittest.TestCase):
         self.assertIn("cannot load model missing-model", proc.stderr)
 
 
-class PocketSphinxParsingTest(unittest.TestCase):
-    OUTPUT = """the meeting starts at nine
-<s> 0.000 0.020 0.999400
-the 0.030 0.140 0.970934
-meeting(2) 0.150 0.570 0.845916
-<sil> 0.580 0.600 0.216302
-starts 0.610 1.010 0.455759
-at 1.020 1.210 0.729689
-nine 1.260 1.550 0.215094
-</s> 1.560 1.900 1.000000
-thirty
-<s> 2.000 2.010 0.9
-thirty 2.020 2.500 0.6
-</s> 2.510 2.600 1.0
-"""
+LIBRIVOX = "/usr/share/pocketsphinx/test/data/librivox"
 
-    def test_words_with_times_grouped_per_utterance_fillers_and_alternates_dropped(self):
-        segments = pocketsphinx_bridge.parse_output(self.OUTPUT)
-        self.assertEqual([s["text"] for s in segments], ["the meeting starts at nine", "thirty"])
-        self.assertEqual(segments[0]["words"][1], {"word": "meeting", "start": 0.15, "end": 0.57, "score": 0.845916})
-        self.assertEqual((segments[0]["start"], segments[0]["end"]), (0.03, 1.55))
 
-    def test_nothing_recognised_gives_no_segments(self):
-        self.assertEqual(pocketsphinx_bridge.parse_output(""), [])
+def run_pocketsphinx(requests, extra_env=None):
+    env = dict(os.environ)
+    env.update(extra_env or {})
+    proc = subprocess.run([sys.executable, os.path.join(BRIDGE_DIR, "pocketsphinx_bridge.py")],
+                          input="".join(json.dumps(r) + "\n" for r in requests), capture_output=True, text=True, env=env, timeout=120)
+    lines = [json.loads(line) for line in proc.stdout.splitlines() if line.strip()]
+    return proc, lines
+
+
+def opus_of(path, inputs, filters=None):
+    """The pipeline's own Opus (16 kHz mono, 32k, voip) of one input or of several joined."""
+    args = ["ffmpeg", "-nostdin", "-loglevel", "error", "-y"]
+    for i in inputs:
+        args += ["-i", i]
+    if filters:
+        args += ["-filter_complex", filters]
+    args += ["-ac", "1", "-ar", "16000", "-c:a", "libopus", "-b:a", "32k", "-application", "voip", "-f", "ogg", path]
+    subprocess.run(args, check=True)
+    return path
+
+
+class PocketSphinxBridgeTest(unittest.TestCase):
+    """The CPU engine in process: real LibriVox speech (pocketsphinx-testdata) through the pipeline's own Opus."""
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.silence = make_wav(os.path.join(self.tmp.name, "silence.wav"), 3)
+        clip = os.path.join(LIBRIVOX, "sense_and_sensibility_01_austen_64kb-%s.wav")
+        # two sentences with three seconds of silence between them: two utterances in one file
+        self.two = opus_of(os.path.join(self.tmp.name, "two.opus"), [clip % "0880", self.silence, clip % "0930"],
+                           "[0][1][2]concat=n=3:v=0:a=1")
+        self.one = opus_of(os.path.join(self.tmp.name, "one.opus"), [clip % "0930"])
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def test_each_pause_ends_a_segment_with_word_times_counted_from_the_start_of_each_file(self):
+        proc, lines = run_pocketsphinx([{"id": "a", "audio": self.two}, {"id": "b", "audio": self.one}])
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assertEqual(lines[0]["type"], "ready")
+        self.assertEqual((lines[0]["engine"], lines[0]["model"], lines[0]["device"]), ("pocketsphinx", "en-us", "cpu"))
+        self.assertEqual(proc.stderr.count("model loaded"), 1, "the model is loaded once, not per file")
+        two, one = lines[1], lines[2]
+        self.assertTrue(two["ok"], two)
+        self.assertAlmostEqual(two["duration"], 2.99 + 3 + 3.29, delta=0.1)
+        self.assertEqual(len(two["segments"]), 2, two["segments"])
+        first, second = two["segments"]
+        self.assertIn("young man", first["text"])
+        self.assertIn("he might even have been made", second["text"])
+        self.assertGreater(second["start"] - first["end"], 2.5, "the silence lies between the two segments")
+        for segment in two["segments"]:
+            self.assertEqual(segment["text"], " ".join(w["word"] for w in segment["words"]))
+            for w in segment["words"]:
+                self.assertTrue(segment["start"] <= w["start"] < w["end"] <= segment["end"] <= two["duration"], w)
+                self.assertTrue(0 < w["score"] <= 1, w)
+        self.assertTrue(one["ok"], one)
+        self.assertLess(one["segments"][0]["start"], 1.0, "the second file's times start again at zero")
+        self.assertIn("he might even have been made", one["segments"][0]["text"])
+
+    def test_silence_is_an_answer_without_segments(self):
+        proc, lines = run_pocketsphinx([{"id": "s", "audio": self.silence}])
+        self.assertTrue(lines[1]["ok"], lines[1])
+        self.assertEqual(lines[1]["segments"], [])
+        self.assertAlmostEqual(lines[1]["duration"], 3.0, delta=0.05)
+
+    def test_undecodable_or_missing_audio_is_permanent_and_the_bridge_goes_on(self):
+        bad = os.path.join(self.tmp.name, "bad.mp3")
+        with open(bad, "w") as f:
+            f.write("ID3 not an mp3 at all " * 40)
+        proc, lines = run_pocketsphinx([{"id": "x", "audio": bad}, {"id": "m", "audio": "/nonexistent.opus"},
+                                        {"id": "ok", "audio": self.one}])
+        self.assertEqual([l.get("ok") for l in lines[1:]], [False, False, True])
+        self.assertFalse(lines[1]["retryable"])
+        self.assertIn("cannot decode", lines[1]["error"])
+        self.assertFalse(lines[2]["retryable"])
+
+    def test_a_playlist_disguised_as_audio_reads_no_other_file(self):
+        playlist = os.path.join(self.tmp.name, "evil.mp3")
+        with open(playlist, "w") as f:
+            f.write("#EXTM3U\n#EXTINF:3,\n%s\n" % self.one)
+        proc, lines = run_pocketsphinx([{"id": "p", "audio": playlist}])
+        self.assertFalse(lines[1]["ok"], lines[1])
+        self.assertNotIn("segments", lines[1])
+
+    def test_missing_model_is_one_line_and_a_non_zero_exit(self):
+        proc, lines = run_pocketsphinx([], {"POCKETSPHINX_MODEL_DIR": os.path.join(self.tmp.name, "none")})
+        self.assertEqual(proc.returncode, 4)
+        self.assertEqual(lines, [])
+        self.assertEqual(len(proc.stderr.strip().splitlines()), 1)
+        self.assertIn("apt-get install pocketsphinx-en-us", proc.stderr)
+
+    def test_a_file_is_recognised_the_same_whatever_was_decoded_before_it(self):
+        clip = os.path.join(LIBRIVOX, "sense_and_sensibility_01_austen_64kb-0870.wav")
+        proc, lines = run_pocketsphinx([{"id": "alone", "audio": self.one}])
+        proc, after = run_pocketsphinx([{"id": "first", "audio": clip}, {"id": "two", "audio": self.two},
+                                        {"id": "again", "audio": self.one}])
+        self.assertEqual(after[3]["segments"], lines[1]["segments"])
+
+    def test_a_long_recording_is_cut_at_its_quietest_moment_near_the_end_of_each_piece(self):
+        import array
+        loud = array.array("h", [8000, -8000] * 8000 * 10)           # 10 s of loud sound
+        quiet = array.array("h", [0] * 800)                           # 50 ms of silence
+        pcm = (loud + quiet + loud[:16000 * 2]).tobytes()
+        cut = pocketsphinx_bridge.quietest_cut(pcm)
+        self.assertLessEqual(abs(cut / 2 - (160000 + 400)), 400, "the cut falls in the silence")
+        self.assertTrue(pocketsphinx_bridge.is_silent(bytes(3200)))
+        self.assertFalse(pocketsphinx_bridge.is_silent(loud[:1600].tobytes()))
+
+    def test_fillers_are_not_words_and_alternate_pronunciations_are_their_word(self):
+        self.assertEqual([pocketsphinx_bridge.word_of(t) for t in ["<s>", "<sil>", "[NOISE]", "++BREATH++", "read(2)", "read"]],
+                         [None, None, None, None, "read", "read"])
+        self.assertIsNone(pocketsphinx_bridge.segment_of([]))
 
 
 if __name__ == "__main__":

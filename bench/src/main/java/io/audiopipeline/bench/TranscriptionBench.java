@@ -104,9 +104,9 @@ final class TranscriptionBench {
 
     private static double directLoop(BenchEnv e, Path dir) throws Exception {
         String script = "import sys, os, time\nsys.path.insert(0, sys.argv[1])\nimport pocketsphinx_bridge as b\n"
-                + "engine = b.PocketSphinxEngine()\nfiles = sorted(os.path.join(sys.argv[2], f) for f in os.listdir(sys.argv[2]))\n"
+                + "engine = b.PocketSphinxEngine(b.load_decoder(b.MODEL_DIR))\nfiles = sorted(os.path.join(sys.argv[2], f) for f in os.listdir(sys.argv[2]))\n"
                 + "start = time.time()\nfor f in files:\n    engine.transcribe(f, None)\nprint(time.time() - start)\n";
-        String out = PipelineRuns.output(List.of("python3", "-c", script, e.root.resolve("gpu-worker/bridge").toString(), dir.toString()));
+        String out = PipelineRuns.output(List.of("/usr/bin/python3", "-c", script, e.root.resolve("gpu-worker/bridge").toString(), dir.toString()));
         String[] lines = out.strip().split("\n");
         return Double.parseDouble(lines[lines.length - 1]);
     }

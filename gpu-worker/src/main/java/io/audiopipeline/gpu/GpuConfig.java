@@ -41,7 +41,8 @@ public record GpuConfig(Engine engine, List<String> devices, Path scratchRoot, P
                 env.path("SCRATCH_ROOT", Path.of("/data/scratch")),
                 env.path("MODELS_ROOT", Path.of("/data/models")),
                 bridgeDir,
-                env.string("BRIDGE_PYTHON", "python3"),
+                // Debian's python3-pocketsphinx is a module of the system's interpreter, whatever python3 is first on PATH
+                env.string("BRIDGE_PYTHON", engine == Engine.POCKETSPHINX ? "/usr/bin/python3" : "python3"),
                 env.string("WHISPER_MODEL", "large-v3"),
                 env.string("WHISPER_COMPUTE_TYPE", "float16"),
                 env.integer("WHISPER_BATCH_SIZE", 16, 1, 1024),
