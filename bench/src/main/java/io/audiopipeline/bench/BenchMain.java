@@ -24,7 +24,7 @@ public final class BenchMain {
         boolean quick = List.of(args).contains("--quick");
         int only = List.of(args).indexOf("--only");
         java.util.Set<String> sections = only >= 0 && only + 1 < args.length ? java.util.Set.of(args[only + 1].split(","))
-                : java.util.Set.of("conversion", "transfer", "queue", "transcription", "memory", "load");
+                : java.util.Set.of("conversion", "transfer", "queue", "transcription", "orchestration", "memory", "load");
         Path root = Path.of(System.getenv().getOrDefault("PIPELINE_PROJECT_ROOT", ".")).toAbsolutePath().normalize();
         List<Row> rows = new ArrayList<>();
         Map<String, Double> memory;
@@ -46,6 +46,10 @@ public final class BenchMain {
             if (sections.contains("transcription")) {
                 progress("transcription");
                 rows.add(TranscriptionBench.run(env, quick ? 30 : 100, 2));
+            }
+            if (sections.contains("orchestration")) {
+                progress("orchestration");
+                rows.add(OrchestrationBench.run(env, quick ? 200 : 1000, quick ? 2 : 3));
             }
             memory = new LinkedHashMap<>();
             if (sections.contains("memory")) {

@@ -81,7 +81,8 @@ final class TranscribeHandler implements JobHandler<TranscriptionJob> {
                     if (!Files.isRegularFile(file)) {
                         throw new PermanentJobException("audio file " + job.opusPath() + " is missing from the scratch dir");
                     }
-                    if (transcripts.find(row.audioId()).isEmpty()) {
+                    // a first delivery has no transcript yet: only a redelivery looks for one
+                    if (row.attempts() == 1 || transcripts.find(row.audioId()).isEmpty()) {
                         transcribe(job, row, file);
                     }
                     upload(job, row, file);
@@ -161,12 +162,11 @@ final class TranscribeHandler implements JobHandler<TranscriptionJob> {
         Double duration = answer.duration() != null ? answer.duration() : job.durationSeconds();
         Double rtf = duration == null || duration <= 0 ? null : seconds / duration;
         String engine = answer.engine() != null ? answer.engine() : bridges.engineInfo("engine");
-        transcripts.save(new TranscriptRecord(row.audioId(), answer.language(), answer.text(),
-                answer.segments() == null ? "[]" : answer.segments().toString(), engine, bridges.engineInfo("engine_version"),
-                answer.model() != null ? answer.model() : bridges.engineInfo("model"), duration, seconds, rtf));
         // decoded but no recognisable speech (silence, a voicemail nobody spoke on, noise): processed, flagged
         boolean noSpeech = answer.text().isBlank();
-        files.markTranscribed(row.audioId(), "transcribed", duration, noSpeech);
+        transcripts.saveTranscribed(new TranscriptRecord(row.audioId(), answer.language(), answer.text(),
+                answer.segments() == null ? "[]" : answer.segments().toString(), engine, bridges.engineInfo("engine_version"),
+                answer.model() != null ? answer.model() : bridges.engineInfo("model"), duration, seconds, rtf), noSpeech);
         metrics.transcribed(duration == null ? 0 : duration, seconds);
         if (noSpeech) {
             metrics.noSpeech();
@@ -179,7 +179,8 @@ final class TranscribeHandler implements JobHandler<TranscriptionJob> {
     private void upload(TranscriptionJob job, AudioFileRecord row, Path file) throws IOException, SQLException, PermanentJobException {
         // the date of the file's first processing attempt: a retry uploads to the same key
         String key = store.config().processedPrefix() + DAY.format(row.createdAt()) + "/" + row.audioId() + ".opus";
-        StoredObject stored = store.upload(file, key, TransferProgress.NONE);
+        // the key holds the row's audio_id: only a redelivery can find an earlier upload there
+        StoredObject stored = store.upload(file, key, null, TransferProgress.NONE, row.attempts() > 1);
         if (job.sha256() != null && !job.sha256().equals(stored.sha256())) {
             store.delete(key);
             throw new PermanentJobException("audio file " + job.opusPath() + " does not match the job's sha256 (" + job.sha256()

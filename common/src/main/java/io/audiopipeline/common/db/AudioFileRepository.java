@@ -42,13 +42,6 @@ public final class AudioFileRepository {
                 .bind("batch", batchId).bind("name", originalFilename).bind("error", error).map(ROW).one());
     }
 
-    /** The file's transcript is stored; {@code noSpeech} when it decoded but held no recognisable speech. */
-    public void markTranscribed(UUID audioId, String status, Double durationSeconds, boolean noSpeech) throws SQLException {
-        db.withHandle(h -> h.createUpdate("UPDATE audio_files SET status = :status, duration_seconds = coalesce(:duration, duration_seconds), "
-                        + "no_speech = no_speech OR :noSpeech, updated_at = now() WHERE audio_id = :id AND status <> 'completed'")
-                .bind("status", status).bind("duration", durationSeconds).bind("noSpeech", noSpeech).bind("id", audioId).execute());
-    }
-
     public void markCompleted(UUID audioId, String s3Key, String sha256, long sizeBytes) throws SQLException {
         db.withHandle(h -> h.createUpdate("UPDATE audio_files SET status = 'completed', s3_key = :key, sha256 = :sha, size_bytes = :size, "
                         + "error = NULL, updated_at = now() WHERE audio_id = :id")

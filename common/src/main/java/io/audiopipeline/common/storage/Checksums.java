@@ -31,6 +31,11 @@ public record Checksums(long sizeBytes, String sha256, String md5Base64) {
         return new Checksums(size, HexFormat.of().formatHex(sha.digest()), Base64.getEncoder().encodeToString(md5.digest()));
     }
 
+    /** The MD5 in hex, as S3 gives it in a single PUT's ETag. */
+    public String md5Hex() {
+        return md5Base64 == null ? "" : HexFormat.of().formatHex(Base64.getDecoder().decode(md5Base64));
+    }
+
     public static String sha256(Path file) throws IOException {
         MessageDigest sha = sha256Digest();
         try (InputStream in = Files.newInputStream(file)) {

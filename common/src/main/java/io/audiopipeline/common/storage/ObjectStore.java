@@ -120,11 +120,19 @@ public final class ObjectStore implements AutoCloseable {
      * object is verified against it all the same.
      */
     public StoredObject upload(Path file, String key, String knownSha256, TransferProgress progress) throws IOException {
+        return upload(file, key, knownSha256, progress, true);
+    }
+
+    /**
+     * As above; {@code mayExist} false when no earlier attempt can have written {@code key} (a key new to
+     * this attempt): the HEAD that looks for an intact earlier upload is then skipped.
+     */
+    public StoredObject upload(Path file, String key, String knownSha256, TransferProgress progress, boolean mayExist) throws IOException {
         long size = Files.size(file);
         Checksums sums = knownSha256 != null && size >= config.multipartThresholdBytes()
                 ? new Checksums(size, knownSha256, null)
                 : Checksums.of(file);
-        Optional<StoredObject> existing = head(key);
+        Optional<StoredObject> existing = mayExist ? head(key) : Optional.empty();
         if (existing.isPresent() && existing.get().sizeBytes() == sums.sizeBytes() && sums.sha256().equals(existing.get().sha256())) {
             progress.update(sums.sizeBytes(), sums.sizeBytes());
             return existing.get();
@@ -134,8 +142,14 @@ public final class ObjectStore implements AutoCloseable {
         if (sums.sizeBytes() >= config.multipartThresholdBytes()) {
             uploadMultipart(file, put, sums.sizeBytes(), progress);
         } else {
-            s3.putObject(put.toBuilder().contentMD5(sums.md5Base64()).contentLength(sums.sizeBytes()).build(), RequestBody.fromFile(file));
+            String etag = s3.putObject(put.toBuilder().contentMD5(sums.md5Base64()).contentLength(sums.sizeBytes()).build(),
+                    RequestBody.fromFile(file)).eTag();
             progress.update(sums.sizeBytes(), sums.sizeBytes());
+            if (sums.md5Hex().equalsIgnoreCase(etag == null ? "" : etag.replace("\"", ""))) {
+                // the store acknowledged exactly these bytes (a single PUT's ETag is their MD5, which it checked
+                // against Content-MD5): no HEAD needed to verify
+                return new StoredObject(key, sums.sizeBytes(), sums.sha256());
+            }
         }
         StoredObject stored = head(key).orElseThrow(() -> new IntegrityException("s3://" + bucket() + "/" + key + " is missing right after its upload"));
         if (stored.sizeBytes() != sums.sizeBytes() || !sums.sha256().equals(stored.sha256())) {
