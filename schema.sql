@@ -104,6 +104,8 @@ CREATE TABLE IF NOT EXISTS transfers (
     created_at      timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (source, size_bytes, modified_at)
 );
+-- a local source is hashed while it is uploaded: its record exists before its SHA-256 is known
+ALTER TABLE transfers ALTER COLUMN sha256 DROP NOT NULL;
 
 -- Progress per batch, from the files' rows.
 CREATE OR REPLACE VIEW batch_progress AS

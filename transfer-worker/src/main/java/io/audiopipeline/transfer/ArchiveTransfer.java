@@ -5,7 +5,9 @@ import io.audiopipeline.common.job.BatchId;
 import io.audiopipeline.common.job.UnpackJob;
 import io.audiopipeline.common.storage.Checksums;
 import io.audiopipeline.common.storage.IntegrityException;
+import io.audiopipeline.common.storage.ObjectStore;
 import io.audiopipeline.common.storage.ProgressLog;
+import io.audiopipeline.common.storage.StoredObject;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -22,16 +24,19 @@ import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
 /**
- * Moves one source archive into the pipeline. The order of steps is what makes a crash anywhere safe:
+ * Moves one source archive into the pipeline, reading its bytes once. The order of steps is what makes a
+ * crash anywhere safe:
  *
  * <ol>
- *   <li>download to {@code STAGING_DIR/<source-version-hash>.part}, hashing, then rename: a crash leaves
- *       a {@code .part} that the next attempt overwrites;</li>
- *   <li>record (source, size, mtime) → batch id and SHA-256 in {@code transfers}: from here on every
- *       retry, by any worker, uses this batch id, so the archive can never become two batches;</li>
- *   <li>publish (upload verified, batch row, job enqueued at most once — see {@link ArchivePublisher});
- *       if the upload fails nothing is enqueued and the staged file stays, and the retry reuses it when
- *       its size and SHA-256 still match the record;</li>
+ *   <li>a local ({@code file://}) source is read in place: recorded in {@code transfers} with its batch id
+ *       first, then hashed while it is uploaded, its size, time and file identity the same before and
+ *       after (else nothing is published and what was read leaves the store); a crash re-reads it under the
+ *       same batch id;</li>
+ *   <li>a remote ({@code sftp://}) source is written to {@code STAGING_DIR/<source-version-hash>.part}
+ *       while hashed, renamed, recorded, then uploaded; a failed upload is retried from the staged copy
+ *       without touching the export host again;</li>
+ *   <li>publish (the batch row, the job enqueued at most once — see {@link ArchivePublisher}); if the
+ *       upload fails nothing is enqueued;</li>
  *   <li>mark the record enqueued: a kept source file is never transferred again;</li>
  *   <li>only then clean up: the staged file, and the source per TRANSFER_SOURCE_AFTER. A cleanup failure
  *       is a warning; the archive is already safe in S3 and on the queue.</li>
@@ -43,12 +48,14 @@ final class ArchiveTransfer {
     private final ExportSource source;
     private final TransferLedger ledger;
     private final ArchivePublisher publisher;
+    private final ObjectStore store;
     private final TransferConfig config;
     private final TransferMetrics metrics;
     private final Clock clock;
 
-    ArchiveTransfer(ExportSource source, TransferLedger ledger, ArchivePublisher publisher, TransferConfig config,
+    ArchiveTransfer(ExportSource source, TransferLedger ledger, ArchivePublisher publisher, ObjectStore store, TransferConfig config,
                     TransferMetrics metrics, Clock clock) {
+        this.store = store;
         this.source = source;
         this.ledger = ledger;
         this.publisher = publisher;
@@ -64,6 +71,10 @@ final class ArchiveTransfer {
             log.info("{} was transferred before as batch {}; applying TRANSFER_SOURCE_AFTER only", file.name(), existing.get().batchId());
             afterEnqueue(file, null);
             return null;
+        }
+        Optional<Path> local = source.localPath(file);
+        if (local.isPresent()) {
+            return inPlace(file, local.get(), existing.orElse(null));
         }
         Path staged = config.stagingDir().resolve(stagingName(file));
         String sha256;
@@ -98,20 +109,59 @@ final class ArchiveTransfer {
         }
     }
 
+    /**
+     * A local source, read once where it lies: hashed while it is uploaded, its size, time and file identity
+     * the same before and after, else what was read is removed from the store and nothing is published
+     * (the file is taken again once it is stable, as a new version). A crash re-reads it: the record keeps
+     * its batch id, so it can never become two batches.
+     */
+    private UnpackJob inPlace(SourceFile file, Path path, TransferLedger.Entry recorded) throws IOException, SQLException {
+        SourceIdentity before = SourceIdentity.of(path);
+        if (!before.isListed(file)) {
+            throw new IntegrityException(file.name() + " changed since it was listed; it is taken at a later poll");
+        }
+        TransferLedger.Entry entry = recorded;
+        if (entry == null) {
+            String batchId = BatchId.next(clock);
+            entry = ledger.record(source.describe(), file, batchId, null, publisher.keyFor(batchId, file.name()));
+        }
+        MDC.put("batch_id", entry.batchId());
+        try {
+            ProgressLog progress = new ProgressLog(log, "upload of " + file.name(), clock);
+            long started = System.nanoTime();
+            StoredObject stored;
+            try (InputStream in = source.open(file)) {
+                stored = store.uploadStream(in, entry.s3Key(), file.sizeBytes(), progress);
+            }
+            if (stored.sizeBytes() != file.sizeBytes() || !SourceIdentity.of(path).equals(before)) {
+                store.delete(entry.s3Key());
+                throw new IntegrityException(file.name() + " changed while it was uploaded (its size, time or file identity); nothing was "
+                        + "published, and it is taken again once it is stable");
+            }
+            if (entry.sha256() != null && !entry.sha256().equals(stored.sha256())) {
+                throw new IntegrityException(file.name() + " changed since its first transfer attempt (sha256 " + entry.sha256() + " then, "
+                        + stored.sha256() + " now) while its size and time stayed the same; leaving it for an operator");
+            }
+            metrics.uploaded(file.sizeBytes(), (System.nanoTime() - started) / 1e9);
+            ledger.recordSha256(source.describe(), file, stored.sha256());
+            UnpackJob job = publisher.publishUploaded(entry.batchId(), stored, file.name());
+            ledger.markEnqueued(source.describe(), file);
+            log.info("{} is batch {}: {} bytes read once in place, sha256 {}, unpack job enqueued", file.name(), entry.batchId(),
+                    file.sizeBytes(), stored.sha256());
+            afterEnqueue(file, null);
+            return job;
+        } finally {
+            MDC.remove("batch_id");
+        }
+    }
+
     private String download(SourceFile file, Path staged) throws IOException {
         Files.createDirectories(config.stagingDir());
         Path part = staged.resolveSibling(staged.getFileName() + ".part");
         ProgressLog progress = new ProgressLog(log, "download of " + file.name(), clock);
         StagingCopy.Staged copy;
-        try {
-            Optional<Path> local = source.localPath(file);
-            if (local.isPresent()) {
-                copy = StagingCopy.fromFile(local.get(), part, file.sizeBytes(), progress);
-            } else {
-                try (InputStream in = source.open(file)) {
-                    copy = StagingCopy.fromStream(in, part, file.sizeBytes(), progress);
-                }
-            }
+        try (InputStream in = source.open(file)) {
+            copy = StagingCopy.fromStream(in, part, file.sizeBytes(), progress);
         } catch (IOException e) {
             Files.deleteIfExists(part);
             throw new IOException("download of " + file.name() + " from " + source.describe() + " failed: " + e.getMessage(), e);

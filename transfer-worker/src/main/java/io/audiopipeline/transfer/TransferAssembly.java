@@ -25,7 +25,7 @@ final class TransferAssembly {
         TransferMetrics metrics = new TransferMetrics(registry);
         ArchivePublisher publisher = new ArchivePublisher(store, new BatchRepository(db), new EventLog(db, workerId),
                 new JobPublisher(redis, runtime.batchKeyTtl()), new JobCodec(), clock);
-        ArchiveTransfer transfer = new ArchiveTransfer(source, new TransferLedger(db), publisher, config, metrics, clock);
+        ArchiveTransfer transfer = new ArchiveTransfer(source, new TransferLedger(db), publisher, store, config, metrics, clock);
         return new TransferPoller(source, new ReadinessFilter(config.matcher(), config.requireMarker()),
                 new ArchiveClaim(redis, workerId, config.claimTtl()), transfer, status, metrics,
                 new Backoff(runtime.retryBaseDelay(), runtime.retryMaxDelay(), new Random()), clock);

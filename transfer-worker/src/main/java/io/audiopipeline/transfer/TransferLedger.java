@@ -9,7 +9,7 @@ import org.jdbi.v3.core.statement.SqlStatement;
 
 /**
  * The {@code transfers} table: one record per source file version (source, size, modification time)
- * with the batch id it was given and its SHA-256. Written before the upload, so a worker that crashes
+ * with the batch id it was given and its SHA-256 (for a source read in place, known once it is uploaded). Written before the upload, so a worker that crashes
  * resumes with the same batch id; marked enqueued after the job is on the queue, so a kept source file
  * is never transferred again.
  */
@@ -35,6 +35,13 @@ final class TransferLedger {
                         + "VALUES (:source, :size, :modified, :sha, :batch, :key) ON CONFLICT DO NOTHING"), source, file)
                 .bind("sha", sha256).bind("batch", batchId).bind("key", s3Key).execute());
         return find(source, file).orElseThrow();
+    }
+
+    /** The SHA-256 of the bytes uploaded, for a record made before they were read (a source read in place). */
+    void recordSha256(String source, SourceFile file, String sha256) throws SQLException {
+        db.withHandle(h -> bind(h.createUpdate("UPDATE transfers SET sha256 = :sha WHERE source = :source AND size_bytes = :size "
+                        + "AND modified_at = :modified AND sha256 IS NULL"), source, file)
+                .bind("sha", sha256).execute());
     }
 
     void markEnqueued(String source, SourceFile file) throws SQLException {

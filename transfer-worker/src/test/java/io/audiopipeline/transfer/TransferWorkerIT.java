@@ -124,7 +124,9 @@ class TransferWorkerIT {
         assertThat(job.get("sha256").asText()).isEqualTo(sha);
         assertThat(job.get("size_bytes").asLong()).isEqualTo(Files.size(source));
         StoredObject object = store.head(job.get("s3_key").asText()).orElseThrow();
-        assertThat(object.sha256()).isEqualTo(sha);
+        // a single PUT carries the SHA-256 as metadata; a multipart upload of a source read once cannot (its hash is known
+        // at the end): the job, the row and the bytes carry it
+        assertThat(object.sha256()).isIn(null, sha);
         Path back = tmp.resolve("back-" + batchId);
         store.download(object.key(), back, null, null, io.audiopipeline.common.storage.TransferProgress.NONE);
         assertThat(Checksums.sha256(back)).isEqualTo(sha);
@@ -174,41 +176,99 @@ class TransferWorkerIT {
     }
 
     @Test
-    void s3DownMeansNothingEnqueuedAndTheStagedFileIsKeptThenReused() throws Exception {
+    void s3DownMeansNothingEnqueuedAndTheLocalSourceIsReadAgainInPlaceAtTheRetry() throws Exception {
         Path source = RandomFiles.write(inbox.resolve("outage.tar.gz"), 200_000, 3);
-        ListAppender<ILoggingEvent> logs = new ListAppender<>();
-        logs.start();
-        ((Logger) LoggerFactory.getLogger(ArchiveTransfer.class)).addAppender(logs);
         Map<String, String> env = env(inbox.toUri().toString());
         // a worker running while S3 goes away
-        assertThat(runWhileS3IsDown(env)).as("archives failed in that round").isEqualTo(1);
+        assertThat(runWith(env, null, true)).as("archives failed in that round").isEqualTo(1);
         assertThat(redis.llen("queue:unpack")).as("nothing enqueued while S3 was down").isZero();
-        assertThat(stagedFiles()).as("staged file kept for the retry").hasSize(1).noneMatch(n -> n.endsWith(".part"));
+        assertThat(stagedFiles()).as("a local source is never copied to staging").isEmpty();
 
         assertThat(runOnce(env(inbox.toUri().toString()))).isZero();
         List<JsonNode> jobs = unpackJobs();
         assertThat(jobs).hasSize(1);
         assertTransferred(source, jobs.get(0));
         assertThat(stagedFiles()).isEmpty();
-        assertThat(logs.list).extracting(ILoggingEvent::getFormattedMessage).anyMatch(m -> m.startsWith("reusing staged copy of outage.tar.gz"));
     }
 
-    /** Runs one --once round of a worker wired to this S3 server, with the server stopped. */
-    private int runWhileS3IsDown(Map<String, String> env) throws Exception {
+    @Test
+    void aLocalSourceThatChangesWhileItIsUploadedIsNeverPublishedAndIsTakenAgainOnceStable() throws Exception {
+        Path source = RandomFiles.write(inbox.resolve("rewritten.tar.gz"), 12L * 1024 * 1024, 4);
+        Map<String, String> env = env(inbox.toUri().toString());
+        env.put("S3_MULTIPART_PART_SIZE", "5MB");
+        List<StoredObject> archivesBefore = store.list("archives/");
+        // the exporter appends to the file after the worker read its first megabyte
+        assertThat(runWith(env, () -> Files.write(source, new byte[4096], StandardOpenOption.APPEND), false))
+                .as("archives failed in that round").isEqualTo(1);
+        assertThat(redis.llen("queue:unpack")).as("nothing published for a source that changed").isZero();
+        assertThat(store.list("archives/")).as("what was read is not left in the store").isEqualTo(archivesBefore);
+
+        assertThat(runOnce(env)).isZero();
+        List<JsonNode> jobs = unpackJobs();
+        assertThat(jobs).as("the stable version, once").hasSize(1);
+        assertTransferred(source, jobs.get(0));
+    }
+
+    /**
+     * Runs one --once round of a worker wired to this S3 server: with the server stopped when {@code s3Down},
+     * and {@code duringRead} run once as soon as the worker has read the first megabyte of a source.
+     */
+    private int runWith(Map<String, String> env, IoAction duringRead, boolean s3Down) throws Exception {
         Env e = new Env(env);
         TransferConfig config = TransferConfig.from(e);
         try (ObjectStore liveStore = new ObjectStore(TestServers.s3Config(s3, BUCKET));
              Database database = new Database(DatabaseConfig.from(e), "t");
-             ExportSource source = TransferWorkerMain.openSource(config)) {
+             ExportSource source = interfering(TransferWorkerMain.openSource(config), duringRead)) {
             TransferPoller poller = TransferAssembly.poller(config, RuntimeConfig.from(e, 0, 1), "t", redis, database, liveStore, source,
                     new WorkerStatus("t", "transfer-test", "transfer", Clock.systemUTC()), new PrometheusRegistry(), Clock.systemUTC());
-            s3.stop();
+            if (s3Down) {
+                s3.stop();
+            }
             try {
                 return poller.runOnce(Duration.ofMillis(500));
             } finally {
                 s3.start();
             }
         }
+    }
+
+    interface IoAction {
+        void run() throws java.io.IOException;
+    }
+
+    /** The source as it is, except that reading a file runs {@code duringRead} (once) after its first megabyte. */
+    private static ExportSource interfering(ExportSource source, IoAction duringRead) {
+        if (duringRead == null) {
+            return source;
+        }
+        return (ExportSource) java.lang.reflect.Proxy.newProxyInstance(ExportSource.class.getClassLoader(), new Class<?>[] {ExportSource.class},
+                (proxy, method, args) -> {
+                    Object result;
+                    try {
+                        result = method.invoke(source, args);
+                    } catch (java.lang.reflect.InvocationTargetException ex) {
+                        throw ex.getCause();
+                    }
+                    if (!method.getName().equals("open")) {
+                        return result;
+                    }
+                    java.io.InputStream in = (java.io.InputStream) result;
+                    return new java.io.FilterInputStream(in) {
+                        private long read;
+                        private boolean done;
+
+                        @Override
+                        public int read(byte[] b, int off, int len) throws java.io.IOException {
+                            int n = super.read(b, off, len);
+                            read += Math.max(0, n);
+                            if (!done && read >= 1 << 20) {
+                                done = true;
+                                duringRead.run();
+                            }
+                            return n;
+                        }
+                    };
+                });
     }
 
     @Test

@@ -52,7 +52,12 @@ public final class ArchivePublisher {
     public UnpackJob publish(String batchId, Path archive, String originalFilename, String knownSha256, TransferProgress progress)
             throws IOException, SQLException {
         String key = keyFor(batchId, originalFilename);
-        StoredObject stored = store.upload(archive, key, knownSha256, progress);
+        return publishUploaded(batchId, store.upload(archive, key, knownSha256, progress), originalFilename);
+    }
+
+    /** Publishes an archive already in the store at {@link #keyFor} (uploaded and verified by the caller): the row, then the job. */
+    public UnpackJob publishUploaded(String batchId, StoredObject stored, String originalFilename) throws SQLException {
+        String key = stored.key();
         UnpackJob job = new UnpackJob(batchId, key, originalFilename, clock.instant(), stored.sizeBytes(), stored.sha256());
         if (batches.insertIfAbsent(batchId, key, originalFilename, stored.sha256(), stored.sizeBytes(), job.transferredAt())) {
             events.record(batchId, null, "archive_uploaded", key + " (" + stored.sizeBytes() + " bytes, sha256 " + stored.sha256() + ")");

@@ -63,7 +63,7 @@ public record Checksums(long sizeBytes, String sha256, String md5Base64) {
         return digest("SHA-256");
     }
 
-    private static MessageDigest digest(String algorithm) {
+    static MessageDigest digest(String algorithm) {
         try {
             return MessageDigest.getInstance(algorithm);
         } catch (NoSuchAlgorithmException e) {

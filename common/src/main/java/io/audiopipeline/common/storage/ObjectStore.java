@@ -14,15 +14,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletionException;
-import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.ResponseInputStream;
-import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
-import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
 import software.amazon.awssdk.core.sync.RequestBody;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3AsyncClient;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
@@ -53,29 +46,9 @@ public final class ObjectStore implements AutoCloseable {
 
     public ObjectStore(S3Config config) {
         this.config = config;
-        AwsCredentialsProvider credentials = config.accessKey() == null
-                ? DefaultCredentialsProvider.builder().build()
-                : StaticCredentialsProvider.create(AwsBasicCredentials.create(config.accessKey(), config.secretKey()));
-        var sync = S3Client.builder().region(Region.of(config.region())).credentialsProvider(credentials);
-        var async = S3AsyncClient.builder().region(Region.of(config.region())).credentialsProvider(credentials)
-                .multipartEnabled(true)
-                .multipartConfiguration(m -> m.thresholdInBytes(config.multipartThresholdBytes())
-                        .minimumPartSizeInBytes(config.multipartPartSizeBytes())
-                        .apiCallBufferSizeInBytes(config.multipartPartSizeBytes() * config.uploadConcurrency()))
-                .httpClientBuilder(software.amazon.awssdk.http.nio.netty.NettyNioAsyncHttpClient.builder()
-                        .maxConcurrency(config.uploadConcurrency() * 2));
-        if (config.endpoint() != null) {
-            // S3-compatible servers: path-style addressing, and only the checksums the API requires
-            // (many such servers reject the SDK's newer default checksum headers)
-            sync.endpointOverride(config.endpoint()).forcePathStyle(true)
-                    .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
-                    .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED);
-            async.endpointOverride(config.endpoint()).forcePathStyle(true)
-                    .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
-                    .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED);
-        }
-        this.s3 = sync.build();
-        this.multipartS3 = async.build();
+        S3Clients clients = S3Clients.of(config);
+        this.s3 = clients.sync();
+        this.multipartS3 = clients.async();
         this.transfers = S3TransferManager.builder().s3Client(multipartS3).build();
     }
 
@@ -157,6 +130,20 @@ public final class ObjectStore implements AutoCloseable {
                     + " bytes sha256 " + sums.sha256() + ", store has " + stored.sizeBytes() + " bytes sha256 " + stored.sha256());
         }
         return stored;
+    }
+
+    /**
+     * Uploads a stream read once, hashing it as it goes (see {@link StreamUpload}), and verifies the stored
+     * object's size. Returns the SHA-256 of the bytes read: the caller knows then what it uploaded.
+     */
+    public StoredObject uploadStream(InputStream in, String key, long sizeBytes, TransferProgress progress) throws IOException {
+        StoredObject sent = new StreamUpload(s3, config).upload(in, key, sizeBytes, progress);
+        StoredObject stored = head(key).orElseThrow(() -> new IntegrityException("s3://" + bucket() + "/" + key + " is missing right after its upload"));
+        if (stored.sizeBytes() != sent.sizeBytes() || stored.sha256() != null && !stored.sha256().equals(sent.sha256())) {
+            throw new IntegrityException("upload to " + key + " did not verify: sent " + sent.sizeBytes() + " bytes sha256 " + sent.sha256()
+                    + ", store has " + stored.sizeBytes() + " bytes");
+        }
+        return sent;
     }
 
     private void uploadMultipart(Path file, PutObjectRequest put, long size, TransferProgress progress) throws IOException {

@@ -1,0 +1,125 @@
+package io.audiopipeline.common.storage;
+
+import io.audiopipeline.common.config.S3Config;
+import java.io.IOException;
+import java.io.InputStream;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.CompletedPart;
+import software.amazon.awssdk.services.s3.model.PutObjectRequest;
+
+/**
+ * Uploads a stream read exactly once: its SHA-256 is computed as it is read, and each part goes to S3
+ * with its own MD5 (Content-MD5), which the store checks on receipt, while the next parts are read: up to
+ * S3_UPLOAD_CONCURRENCY parts in flight, so reading and sending overlap and memory stays at that many parts.
+ * A stream no longer than one part is one PUT that also carries the SHA-256 as metadata; a multipart
+ * object cannot (its hash is known only at the end), and is verified by its size, its parts by their MD5.
+ * A failed multipart upload is aborted.
+ */
+final class StreamUpload {
+    private final S3Client s3;
+    private final S3Config config;
+
+    StreamUpload(S3Client s3, S3Config config) {
+        this.s3 = s3;
+        this.config = config;
+    }
+
+    /** Uploads {@code in} (expected to hold {@code sizeBytes}) to {@code key}; returns the size and SHA-256 of what was read and stored. */
+    StoredObject upload(InputStream in, String key, long sizeBytes, TransferProgress progress) throws IOException {
+        int partSize = (int) Math.min(Integer.MAX_VALUE - 8, config.multipartPartSizeBytes());
+        MessageDigest sha = Checksums.sha256Digest();
+        byte[] first = in.readNBytes(partSize);
+        sha.update(first);
+        if (first.length < partSize) {
+            return single(key, first, sha, progress);
+        }
+        return multipart(in, key, first, sha, partSize, sizeBytes, progress);
+    }
+
+    private StoredObject single(String key, byte[] bytes, MessageDigest sha, TransferProgress progress) {
+        String sha256 = HexFormat.of().formatHex(sha.digest());
+        s3.putObject(PutObjectRequest.builder().bucket(config.bucket()).key(key).metadata(Map.of(ObjectStore.SHA256_METADATA, sha256))
+                .contentMD5(md5(bytes)).contentLength((long) bytes.length).build(), RequestBody.fromBytes(bytes));
+        progress.update(bytes.length, bytes.length);
+        return new StoredObject(key, bytes.length, sha256);
+    }
+
+    private StoredObject multipart(InputStream in, String key, byte[] first, MessageDigest sha, int partSize, long sizeBytes,
+                                   TransferProgress progress) throws IOException {
+        String uploadId = s3.createMultipartUpload(b -> b.bucket(config.bucket()).key(key)).uploadId();
+        int inFlight = Math.max(1, config.uploadConcurrency());
+        ExecutorService senders = Executors.newFixedThreadPool(inFlight, r -> {
+            Thread t = new Thread(r, "s3-part");
+            t.setDaemon(true);
+            return t;
+        });
+        Semaphore slots = new Semaphore(inFlight);
+        List<Future<CompletedPart>> parts = new ArrayList<>();
+        long read = 0;
+        try {
+            byte[] part = first;
+            for (int number = 1; part.length > 0; number++) {
+                if (number > 1) {
+                    sha.update(part);
+                }
+                read += part.length;
+                slots.acquire();
+                parts.add(senders.submit(send(key, uploadId, number, part, slots)));
+                progress.update(read, Math.max(read, sizeBytes));
+                part = in.readNBytes(partSize);
+            }
+            List<CompletedPart> done = new ArrayList<>();
+            for (Future<CompletedPart> f : parts) {
+                done.add(f.get());
+            }
+            s3.completeMultipartUpload(b -> b.bucket(config.bucket()).key(key).uploadId(uploadId).multipartUpload(m -> m.parts(done)));
+            return new StoredObject(key, read, HexFormat.of().formatHex(sha.digest()));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            abort(key, uploadId);
+            throw new IOException("upload of " + key + " interrupted", e);
+        } catch (ExecutionException | RuntimeException | IOException e) {
+            abort(key, uploadId);
+            Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
+            throw new IOException("multipart upload of " + key + " failed after " + read + " bytes: " + cause.getMessage(), cause);
+        } finally {
+            senders.shutdownNow();
+        }
+    }
+
+    private java.util.concurrent.Callable<CompletedPart> send(String key, String uploadId, int number, byte[] bytes, Semaphore slots) {
+        return () -> {
+            try {
+                String etag = s3.uploadPart(b -> b.bucket(config.bucket()).key(key).uploadId(uploadId).partNumber(number)
+                        .contentMD5(md5(bytes)).contentLength((long) bytes.length), RequestBody.fromBytes(bytes)).eTag();
+                return CompletedPart.builder().partNumber(number).eTag(etag).build();
+            } finally {
+                slots.release();
+            }
+        };
+    }
+
+    private void abort(String key, String uploadId) {
+        try {
+            s3.abortMultipartUpload(b -> b.bucket(config.bucket()).key(key).uploadId(uploadId));
+        } catch (RuntimeException ignored) {
+            // the store is away: its lifecycle rules clean up incomplete uploads
+        }
+    }
+
+    private static String md5(byte[] bytes) {
+        return Base64.getEncoder().encodeToString(Checksums.digest("MD5").digest(bytes));
+    }
+}
