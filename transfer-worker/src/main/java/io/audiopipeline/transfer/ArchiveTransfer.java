@@ -3,13 +3,13 @@ package io.audiopipeline.transfer;
 import io.audiopipeline.common.archive.ArchivePublisher;
 import io.audiopipeline.common.job.BatchId;
 import io.audiopipeline.common.job.UnpackJob;
-import io.audiopipeline.common.storage.Checksums;
 import io.audiopipeline.common.storage.IntegrityException;
 import io.audiopipeline.common.storage.ObjectStore;
 import io.audiopipeline.common.storage.ProgressLog;
 import io.audiopipeline.common.storage.StoredObject;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -76,37 +76,98 @@ final class ArchiveTransfer {
         if (local.isPresent()) {
             return inPlace(file, local.get(), existing.orElse(null));
         }
+        return remote(file, existing.orElse(null));
+    }
+
+    /**
+     * A remote source, read once: streamed to S3 while it is also written to staging, so download and upload
+     * overlap; when the upload fails the download goes on to the end, and the retry uploads the staged copy
+     * without touching the export host again.
+     */
+    private UnpackJob remote(SourceFile file, TransferLedger.Entry recorded) throws IOException, SQLException {
+        TransferLedger.Entry entry = recordedOrNew(file, recorded);
         Path staged = config.stagingDir().resolve(stagingName(file));
-        String sha256;
-        if (existing.isPresent() && intact(staged, file, existing.get().sha256())) {
-            log.info("reusing staged copy of {} from an earlier attempt", file.name());
-            sha256 = existing.get().sha256();
-        } else {
-            sha256 = download(file, staged);
-        }
-        TransferLedger.Entry entry = existing.orElse(null);
-        if (entry == null) {
-            String batchId = BatchId.next(clock);
-            entry = ledger.record(source.describe(), file, batchId, sha256, publisher.keyFor(batchId, file.name()));
-        }
-        if (!entry.sha256().equals(sha256)) {
-            throw new IntegrityException(file.name() + " changed since its first transfer attempt (sha256 " + entry.sha256() + " then, "
-                    + sha256 + " now) while its size and time stayed the same; leaving it for an operator");
-        }
         MDC.put("batch_id", entry.batchId());
         try {
-            ProgressLog progress = new ProgressLog(log, "upload of " + file.name(), clock);
+            ProgressLog progress = new ProgressLog(log, "transfer of " + file.name(), clock);
             long started = System.nanoTime();
-            UnpackJob job = publisher.publish(entry.batchId(), staged, file.name(), sha256, progress);
-            double seconds = (System.nanoTime() - started) / 1e9;
-            metrics.uploaded(file.sizeBytes(), seconds);
-            ledger.markEnqueued(source.describe(), file);
-            log.info("{} is batch {}: {} bytes in {}, unpack job enqueued", file.name(), entry.batchId(), file.sizeBytes(), job.s3Key());
-            afterEnqueue(file, staged);
-            return job;
+            StoredObject stored;
+            if (Files.isRegularFile(staged) && Files.size(staged) == file.sizeBytes()) {
+                log.info("reusing staged copy of {} from an earlier attempt", file.name());
+                try (InputStream in = Files.newInputStream(staged)) {
+                    stored = store.uploadStream(in, entry.s3Key(), file.sizeBytes(), progress);
+                }
+            } else {
+                stored = streamAndStage(file, staged, entry.s3Key(), progress);
+            }
+            if (stored.sizeBytes() != file.sizeBytes()) {
+                store.delete(entry.s3Key());
+                Files.deleteIfExists(staged);
+                throw new IntegrityException("transfer of " + file.name() + " got " + stored.sizeBytes() + " bytes, the source listed "
+                        + file.sizeBytes() + "; nothing was published");
+            }
+            return publish(file, entry, stored, staged, started);
         } finally {
             MDC.remove("batch_id");
         }
+    }
+
+    /** Streams the remote file to S3 through a staging copy written as it is read. */
+    private StoredObject streamAndStage(SourceFile file, Path staged, String key, ProgressLog progress) throws IOException {
+        Files.createDirectories(config.stagingDir());
+        Path part = staged.resolveSibling(staged.getFileName() + ".part");
+        try (InputStream remote = source.open(file); OutputStream copy = Files.newOutputStream(part)) {
+            StoredObject stored;
+            try {
+                stored = store.uploadStream(new TeeInputStream(remote, copy), key, file.sizeBytes(), progress);
+            } catch (IOException | RuntimeException uploadFailed) {
+                // the download goes on: the retry then uploads from staging, not from the export host
+                remote.transferTo(copy);
+                copy.close();
+                keepIfComplete(part, staged, file);
+                throw uploadFailed;
+            }
+            copy.close();
+            keepIfComplete(part, staged, file);
+            metrics.downloaded(file.sizeBytes());
+            return stored;
+        } catch (IOException e) {
+            Files.deleteIfExists(part);
+            throw new IOException("transfer of " + file.name() + " from " + source.describe() + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    private static void keepIfComplete(Path part, Path staged, SourceFile file) throws IOException {
+        if (Files.size(part) == file.sizeBytes()) {
+            Files.move(part, staged, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } else {
+            Files.deleteIfExists(part);
+        }
+    }
+
+    private TransferLedger.Entry recordedOrNew(SourceFile file, TransferLedger.Entry recorded) throws SQLException {
+        if (recorded != null) {
+            return recorded;
+        }
+        String batchId = BatchId.next(clock);
+        return ledger.record(source.describe(), file, batchId, null, publisher.keyFor(batchId, file.name()));
+    }
+
+    /** After a verified upload: the SHA-256 recorded, the batch row and job published, the record marked enqueued, then cleanup. */
+    private UnpackJob publish(SourceFile file, TransferLedger.Entry entry, StoredObject stored, Path staged, long started)
+            throws IOException, SQLException {
+        if (entry.sha256() != null && !entry.sha256().equals(stored.sha256())) {
+            throw new IntegrityException(file.name() + " changed since its first transfer attempt (sha256 " + entry.sha256() + " then, "
+                    + stored.sha256() + " now) while its size and time stayed the same; leaving it for an operator");
+        }
+        metrics.uploaded(file.sizeBytes(), (System.nanoTime() - started) / 1e9);
+        ledger.recordSha256(source.describe(), file, stored.sha256());
+        UnpackJob job = publisher.publishUploaded(entry.batchId(), stored, file.name());
+        ledger.markEnqueued(source.describe(), file);
+        log.info("{} is batch {}: {} bytes read once, sha256 {}, unpack job enqueued", file.name(), entry.batchId(), file.sizeBytes(),
+                stored.sha256());
+        afterEnqueue(file, staged);
+        return job;
     }
 
     /**
@@ -120,11 +181,7 @@ final class ArchiveTransfer {
         if (!before.isListed(file)) {
             throw new IntegrityException(file.name() + " changed since it was listed; it is taken at a later poll");
         }
-        TransferLedger.Entry entry = recorded;
-        if (entry == null) {
-            String batchId = BatchId.next(clock);
-            entry = ledger.record(source.describe(), file, batchId, null, publisher.keyFor(batchId, file.name()));
-        }
+        TransferLedger.Entry entry = recordedOrNew(file, recorded);
         MDC.put("batch_id", entry.batchId());
         try {
             ProgressLog progress = new ProgressLog(log, "upload of " + file.name(), clock);
@@ -138,45 +195,10 @@ final class ArchiveTransfer {
                 throw new IntegrityException(file.name() + " changed while it was uploaded (its size, time or file identity); nothing was "
                         + "published, and it is taken again once it is stable");
             }
-            if (entry.sha256() != null && !entry.sha256().equals(stored.sha256())) {
-                throw new IntegrityException(file.name() + " changed since its first transfer attempt (sha256 " + entry.sha256() + " then, "
-                        + stored.sha256() + " now) while its size and time stayed the same; leaving it for an operator");
-            }
-            metrics.uploaded(file.sizeBytes(), (System.nanoTime() - started) / 1e9);
-            ledger.recordSha256(source.describe(), file, stored.sha256());
-            UnpackJob job = publisher.publishUploaded(entry.batchId(), stored, file.name());
-            ledger.markEnqueued(source.describe(), file);
-            log.info("{} is batch {}: {} bytes read once in place, sha256 {}, unpack job enqueued", file.name(), entry.batchId(),
-                    file.sizeBytes(), stored.sha256());
-            afterEnqueue(file, null);
-            return job;
+            return publish(file, entry, stored, null, started);
         } finally {
             MDC.remove("batch_id");
         }
-    }
-
-    private String download(SourceFile file, Path staged) throws IOException {
-        Files.createDirectories(config.stagingDir());
-        Path part = staged.resolveSibling(staged.getFileName() + ".part");
-        ProgressLog progress = new ProgressLog(log, "download of " + file.name(), clock);
-        StagingCopy.Staged copy;
-        try (InputStream in = source.open(file)) {
-            copy = StagingCopy.fromStream(in, part, file.sizeBytes(), progress);
-        } catch (IOException e) {
-            Files.deleteIfExists(part);
-            throw new IOException("download of " + file.name() + " from " + source.describe() + " failed: " + e.getMessage(), e);
-        }
-        if (copy.sizeBytes() != file.sizeBytes()) {
-            Files.deleteIfExists(part);
-            throw new IntegrityException("download of " + file.name() + " got " + copy.sizeBytes() + " bytes, the source listed " + file.sizeBytes());
-        }
-        Files.move(part, staged, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        metrics.downloaded(copy.sizeBytes());
-        return copy.sha256();
-    }
-
-    private static boolean intact(Path staged, SourceFile file, String sha256) throws IOException {
-        return Files.isRegularFile(staged) && Files.size(staged) == file.sizeBytes() && Checksums.sha256(staged).equals(sha256);
     }
 
     private void afterEnqueue(SourceFile file, Path staged) {

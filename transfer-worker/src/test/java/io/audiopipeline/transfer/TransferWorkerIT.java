@@ -374,6 +374,32 @@ class TransferWorkerIT {
     }
 
     @Test
+    void anSftpArchiveWhoseUploadFailsIsStagedWholeAndTheRetryUploadsTheStagedCopy() throws Exception {
+        Path root = Files.createDirectories(tmp.resolve("sftp-root"));
+        Path source = RandomFiles.write(Files.createDirectories(root.resolve("exports")).resolve("remote-outage.tar.gz"), 400_000, 9);
+        try (SftpTestServer sftp = new SftpTestServer(root)) {
+            Map<String, String> env = env("sftp://" + SftpTestServer.USER + "@127.0.0.1:" + sftp.port() + "/exports");
+            env.put("TRANSFER_SSH_KEY", sftp.writeClientKey(tmp.resolve("id_rsa")).toString());
+            env.put("TRANSFER_KNOWN_HOSTS", sftp.writeKnownHosts(tmp.resolve("known_hosts")).toString());
+            // streamed to S3 while staged: S3 is down, so the download goes on to the end into staging
+            assertThat(runWith(env, null, true)).as("archives failed in that round").isEqualTo(1);
+            assertThat(redis.llen("queue:unpack")).as("nothing enqueued while S3 was down").isZero();
+            assertThat(stagedFiles()).as("the whole archive is staged for the retry").hasSize(1).noneMatch(n -> n.endsWith(".part"));
+
+            ListAppender<ILoggingEvent> logs = new ListAppender<>();
+            logs.start();
+            ((Logger) LoggerFactory.getLogger(ArchiveTransfer.class)).addAppender(logs);
+            assertThat(runOnce(env)).isZero();
+            List<JsonNode> jobs = unpackJobs();
+            assertThat(jobs).hasSize(1);
+            assertTransferred(source, jobs.get(0));
+            assertThat(stagedFiles()).as("the staged copy goes once the job is on the queue").isEmpty();
+            assertThat(logs.list).extracting(ILoggingEvent::getFormattedMessage)
+                    .anyMatch(m -> m.startsWith("reusing staged copy of remote-outage.tar.gz"));
+        }
+    }
+
+    @Test
     void anUnknownSftpHostKeyIsRefused() throws Exception {
         Path root = Files.createDirectories(tmp.resolve("sftp-root"));
         RandomFiles.write(Files.createDirectories(root.resolve("exports")).resolve("remote.tar.gz"), 1000, 8);
