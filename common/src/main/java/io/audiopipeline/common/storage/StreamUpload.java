@@ -22,7 +22,8 @@ import software.amazon.awssdk.services.s3.model.PutObjectRequest;
 /**
  * Uploads a stream read exactly once: its SHA-256 is computed as it is read, and each part goes to S3
  * with its own MD5 (Content-MD5), which the store checks on receipt, while the next parts are read: up to
- * S3_UPLOAD_CONCURRENCY parts in flight, so reading and sending overlap and memory stays at that many parts.
+ * S3_UPLOAD_CONCURRENCY parts in flight (fewer when a third of the heap cannot hold them), so reading and
+ * sending overlap and memory stays at that many parts.
  * A stream no longer than one part is one PUT that also carries the SHA-256 as metadata; a multipart
  * object cannot (its hash is known only at the end), and is verified by its size, its parts by their MD5.
  * A failed multipart upload is aborted.
@@ -51,7 +52,7 @@ final class StreamUpload {
     private StoredObject single(String key, byte[] bytes, MessageDigest sha, TransferProgress progress) {
         String sha256 = HexFormat.of().formatHex(sha.digest());
         s3.putObject(PutObjectRequest.builder().bucket(config.bucket()).key(key).metadata(Map.of(ObjectStore.SHA256_METADATA, sha256))
-                .contentMD5(md5(bytes)).contentLength((long) bytes.length).build(), RequestBody.fromBytes(bytes));
+                .contentMD5(md5(bytes)).contentLength((long) bytes.length).build(), body(bytes));
         progress.update(bytes.length, bytes.length);
         return new StoredObject(key, bytes.length, sha256);
     }
@@ -59,7 +60,7 @@ final class StreamUpload {
     private StoredObject multipart(InputStream in, String key, byte[] first, MessageDigest sha, int partSize, long sizeBytes,
                                    TransferProgress progress) throws IOException {
         String uploadId = s3.createMultipartUpload(b -> b.bucket(config.bucket()).key(key)).uploadId();
-        int inFlight = Math.max(1, config.uploadConcurrency());
+        int inFlight = partsInFlight(partSize);
         ExecutorService senders = Executors.newFixedThreadPool(inFlight, r -> {
             Thread t = new Thread(r, "s3-part");
             t.setDaemon(true);
@@ -103,7 +104,7 @@ final class StreamUpload {
         return () -> {
             try {
                 String etag = s3.uploadPart(b -> b.bucket(config.bucket()).key(key).uploadId(uploadId).partNumber(number)
-                        .contentMD5(md5(bytes)).contentLength((long) bytes.length), RequestBody.fromBytes(bytes)).eTag();
+                        .contentMD5(md5(bytes)).contentLength((long) bytes.length), body(bytes)).eTag();
                 return CompletedPart.builder().partNumber(number).eTag(etag).build();
             } finally {
                 slots.release();
@@ -117,6 +118,20 @@ final class StreamUpload {
         } catch (RuntimeException ignored) {
             // the store is away: its lifecycle rules clean up incomplete uploads
         }
+    }
+
+    /**
+     * Parts in flight: S3_UPLOAD_CONCURRENCY, as far as a third of the heap holds them (with the part being
+     * read), so a worker with a small heap uploads with fewer parts at once rather than running out of memory.
+     */
+    private int partsInFlight(int partSize) {
+        long fits = Runtime.getRuntime().maxMemory() / 3 / partSize - 1;
+        return (int) Math.max(1, Math.min(config.uploadConcurrency(), fits));
+    }
+
+    /** The part's bytes as a body, not copied (the SDK's byte-array bodies copy them). */
+    private static RequestBody body(byte[] bytes) {
+        return RequestBody.fromContentProvider(() -> new java.io.ByteArrayInputStream(bytes), bytes.length, "application/octet-stream");
     }
 
     private static String md5(byte[] bytes) {
