@@ -272,6 +272,24 @@ class TransferWorkerIT {
     }
 
     @Test
+    void aWorkerWithASmallHeapUploadsAnArchiveOfManyPartsWithoutRunningOutOfMemory() throws Exception {
+        // 96 MB of heap; 8 parts of 8 MB in flight would need more than all of it
+        Path source = RandomFiles.write(inbox.resolve("large.tar.gz"), 72L * 1024 * 1024, 11);
+        Map<String, String> env = env(inbox.toUri().toString());
+        env.put("JAVA_OPTS", "-Xmx96m");
+        env.put("S3_MULTIPART_PART_SIZE", "8MB");
+        env.put("S3_MULTIPART_THRESHOLD", "8MB");
+        env.put("S3_UPLOAD_CONCURRENCY", "8");
+        try (ChildProgram worker = ChildProgram.start("transfer-worker", env, tmp.resolve("logs"), "--once")) {
+            assertThat(worker.waitFor(300)).as("transfer-worker --once; log %s", worker.logFile()).isZero();
+            assertThat(worker.output()).doesNotContain("OutOfMemoryError");
+        }
+        List<JsonNode> jobs = unpackJobs();
+        assertThat(jobs).hasSize(1);
+        assertTransferred(source, jobs.get(0));
+    }
+
+    @Test
     void aRunningTransferWorkerIsListedAsFeedingTheUnpackQueueAndLeavesWhenStopped() throws Exception {
         Map<String, String> env = env(inbox.toUri().toString());
         env.put("HTTP_PORT", "0");
