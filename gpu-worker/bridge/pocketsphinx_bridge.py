@@ -114,7 +114,7 @@ class PocketSphinxEngine:
         decoder.start_stream()
         samples = 0
         segments = []
-        buffer = b""
+        buffer = bytearray()  # at most one piece and one chunk: appended in place, not copied at each read
         offset = 0
         while True:
             chunk = pcm.read(CHUNK_BYTES)
@@ -123,7 +123,8 @@ class PocketSphinxEngine:
             if len(buffer) >= MAX_PIECE_BYTES or (not chunk and buffer):
                 cut = len(buffer) if not chunk else quietest_cut(buffer)
                 cut -= cut % 2
-                piece, buffer = buffer[:cut], buffer[cut:]
+                piece = bytes(buffer[:cut])
+                del buffer[:cut]
                 if not is_silent(piece):
                     decoder.start_utt()
                     try:

@@ -180,7 +180,7 @@ final class TranscribeHandler implements JobHandler<TranscriptionJob> {
         // the date of the file's first processing attempt: a retry uploads to the same key
         String key = store.config().processedPrefix() + DAY.format(row.createdAt()) + "/" + row.audioId() + ".opus";
         // the key holds the row's audio_id: only a redelivery can find an earlier upload there
-        StoredObject stored = store.upload(file, key, null, TransferProgress.NONE, row.attempts() > 1);
+        StoredObject stored = store.upload(file, key, TransferProgress.NONE, row.attempts() > 1);
         if (job.sha256() != null && !job.sha256().equals(stored.sha256())) {
             store.delete(key);
             throw new PermanentJobException("audio file " + job.opusPath() + " does not match the job's sha256 (" + job.sha256()

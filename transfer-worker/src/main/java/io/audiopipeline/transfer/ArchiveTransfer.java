@@ -150,7 +150,7 @@ final class ArchiveTransfer {
             return recorded;
         }
         String batchId = BatchId.next(clock);
-        return ledger.record(source.describe(), file, batchId, null, publisher.keyFor(batchId, file.name()));
+        return ledger.record(source.describe(), file, batchId, publisher.keyFor(batchId, file.name()));
     }
 
     /** After a verified upload: the SHA-256 recorded, the batch row and job published, the record marked enqueued, then cleanup. */

@@ -29,11 +29,11 @@ final class TransferLedger {
                 .map(ConstructorMapper.of(Entry.class)).findOne());
     }
 
-    /** Records the file's batch id; returns the entry in effect (an earlier one wins). */
-    Entry record(String source, SourceFile file, String batchId, String sha256, String s3Key) throws SQLException {
+    /** Records the file's batch id (its SHA-256 follows once it is read); returns the entry in effect (an earlier one wins). */
+    Entry record(String source, SourceFile file, String batchId, String s3Key) throws SQLException {
         db.withHandle(h -> bind(h.createUpdate("INSERT INTO transfers (source, size_bytes, modified_at, sha256, batch_id, s3_key) "
-                        + "VALUES (:source, :size, :modified, :sha, :batch, :key) ON CONFLICT DO NOTHING"), source, file)
-                .bind("sha", sha256).bind("batch", batchId).bind("key", s3Key).execute());
+                        + "VALUES (:source, :size, :modified, NULL, :batch, :key) ON CONFLICT DO NOTHING"), source, file)
+                .bind("batch", batchId).bind("key", s3Key).execute());
         return find(source, file).orElseThrow();
     }
 

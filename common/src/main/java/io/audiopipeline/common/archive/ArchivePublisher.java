@@ -45,14 +45,7 @@ public final class ArchivePublisher {
 
     public UnpackJob publish(String batchId, Path archive, String originalFilename, TransferProgress progress)
             throws IOException, SQLException {
-        return publish(batchId, archive, originalFilename, null, progress);
-    }
-
-    /** As above, with the archive's SHA-256 already known (hashed while it was staged). */
-    public UnpackJob publish(String batchId, Path archive, String originalFilename, String knownSha256, TransferProgress progress)
-            throws IOException, SQLException {
-        String key = keyFor(batchId, originalFilename);
-        return publishUploaded(batchId, store.upload(archive, key, knownSha256, progress), originalFilename);
+        return publishUploaded(batchId, store.upload(archive, keyFor(batchId, originalFilename), progress), originalFilename);
     }
 
     /** Publishes an archive already in the store at {@link #keyFor} (uploaded and verified by the caller): the row, then the job. */

@@ -84,27 +84,15 @@ public final class ObjectStore implements AutoCloseable {
      * SHA-256 is kept as it is (a retried upload after a crash costs a HEAD, not a transfer).
      */
     public StoredObject upload(Path file, String key, TransferProgress progress) throws IOException {
-        return upload(file, key, null, progress);
-    }
-
-    /**
-     * As {@link #upload(Path, String, TransferProgress)}, with the file's SHA-256 already known (computed
-     * while the file was written): a multipart upload then reads the file once, not twice. The stored
-     * object is verified against it all the same.
-     */
-    public StoredObject upload(Path file, String key, String knownSha256, TransferProgress progress) throws IOException {
-        return upload(file, key, knownSha256, progress, true);
+        return upload(file, key, progress, true);
     }
 
     /**
      * As above; {@code mayExist} false when no earlier attempt can have written {@code key} (a key new to
      * this attempt): the HEAD that looks for an intact earlier upload is then skipped.
      */
-    public StoredObject upload(Path file, String key, String knownSha256, TransferProgress progress, boolean mayExist) throws IOException {
-        long size = Files.size(file);
-        Checksums sums = knownSha256 != null && size >= config.multipartThresholdBytes()
-                ? new Checksums(size, knownSha256, null)
-                : Checksums.of(file);
+    public StoredObject upload(Path file, String key, TransferProgress progress, boolean mayExist) throws IOException {
+        Checksums sums = Checksums.of(file);
         Optional<StoredObject> existing = mayExist ? head(key) : Optional.empty();
         if (existing.isPresent() && existing.get().sizeBytes() == sums.sizeBytes() && sums.sha256().equals(existing.get().sha256())) {
             progress.update(sums.sizeBytes(), sums.sizeBytes());
