@@ -55,12 +55,16 @@ public final class BenchMain {
     private static void run(String section, BenchEnv env, boolean quick, Results results) throws Exception {
         switch (section) {
             case "conversion" -> results.rows.add(ConversionBench.run(env, quick ? 40 : 200, quick ? 2 : 3));
-            case "transfer" -> results.rows.add(TransferBench.run(env, quick ? 256 : 1024, quick ? 3 : 5));
+            case "transfer" -> {
+                results.rows.add(TransferBench.run(env, quick ? 256 : 1024, quick ? 3 : 5));
+                results.rows.add(TransferBench.runSftp(env, quick ? 128 : 512, quick ? 2 : 3));
+            }
             case "queue" -> results.rows.addAll(QueueBench.run(env, quick ? 5_000 : 20_000, 3));
             case "transcription" -> results.rows.add(TranscriptionBench.run(env, quick ? 30 : 100, 2));
             case "orchestration" -> results.rows.add(OrchestrationBench.run(env, quick ? 200 : 1000, quick ? 2 : 3));
             case "memory" -> results.memory = MemoryBench.run(env, quick ? 512 : 2048, quick ? 200 : 1000, quick ? 50 : 200);
-            case "load" -> results.load = LoadBench.run(env, quick ? 40 : 200);
+            case "load" -> results.load = LoadBench.run(env, new LoadBench.Shape(quick ? 40 : 200, 1, false))
+                    + LoadBench.run(env, new LoadBench.Shape(quick ? 4 : 20, quick ? 20 : 50, true));
             default -> throw new IllegalArgumentException("no bench section " + section);
         }
     }

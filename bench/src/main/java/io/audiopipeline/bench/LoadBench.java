@@ -15,7 +15,9 @@ import java.util.Map;
 /**
  * The load test: many batches of 1-second clips through 1 transfer, 2 unpack and 2 GPU worker processes
  * on one node, without faults. Reports jobs/s per stage, p50/p99 latency per stage, Redis commands per
- * file and database round trips (transactions) per file.
+ * file and database round trips (transactions) per file. Two shapes: many one-clip batches with the CPU
+ * engine (latency end to end), and fewer batches of many clips with the instant engine (what one file of
+ * a real batch costs in Redis and database work, apart from the per-batch work).
  */
 final class LoadBench {
     private static final List<String> WORKERS = List.of("unpack-worker", "unpack-worker", "gpu-worker", "gpu-worker", "transfer-worker");
@@ -24,21 +26,36 @@ final class LoadBench {
     private LoadBench() {
     }
 
-    static String run(BenchEnv e, int batches) throws Exception {
+    /** The shape of one load run: how many batches of how many clips, and which engine transcribes them. */
+    record Shape(int batches, int clipsPerBatch, boolean instantEngine) {
+        int files() {
+            return batches * clipsPerBatch;
+        }
+
+        String describe() {
+            return String.format(Locale.ROOT, "%d batches of %d 1-second clip%s, 1 transfer + 2 unpack + 2 GPU workers, %s", batches,
+                    clipsPerBatch, clipsPerBatch == 1 ? "" : "s", instantEngine ? "instant engine" : "CPU engine");
+        }
+    }
+
+    static String run(BenchEnv e, Shape shape) throws Exception {
         e.reset();
         Path inbox = emptied(e.work.resolve("load-inbox"));
         Path scratch = emptied(e.work.resolve("load-scratch"));
-        List<Path> archives = oneClipArchives(e, batches);
+        List<Path> archives = archives(e, shape);
         Map<String, String> env = LocalPipeline.env(e.env, "load-node", scratch, e.work.resolve("load-staging"), inbox);
         env.put("JAVA_OPTS", e.env.get("JAVA_OPTS"));
         env.put("UNPACK_CONVERT_THREADS", "1");
+        if (shape.instantEngine()) {
+            env.put("BRIDGE_DIR", OrchestrationBench.instantBridge(e).toString());
+        }
         long redisBefore = e.redisCommandsSoFar();
         long dbBefore = transactions(e);
         long ownQueries = runToCompletion(e, env, archives, inbox);
         long redisCommands = e.redisCommandsSoFar() - redisBefore;
         // the bench's own queries (its polls, and the count just above) are not the pipeline's
         long dbTransactions = transactions(e) - dbBefore - ownQueries - 1;
-        return report(e, batches, redisCommands, dbTransactions);
+        return report(e, shape, redisCommands, dbTransactions);
     }
 
     private static Path emptied(Path dir) throws Exception {
@@ -46,15 +63,19 @@ final class LoadBench {
         return Files.createDirectories(dir);
     }
 
-    /** {@code batches} tars of one 1-second spoken clip each (kept between runs). */
-    private static List<Path> oneClipArchives(BenchEnv e, int batches) throws Exception {
+    /** The shape's tars of 1-second spoken clips (kept between runs). */
+    private static List<Path> archives(BenchEnv e, Shape shape) throws Exception {
         Path clip = Workloads.shortSpeechOpus(e.work.resolve("short"), 1).get(0);
-        Path dir = Files.createDirectories(e.work.resolve("load-archives"));
+        Path dir = Files.createDirectories(e.work.resolve("load-archives-" + shape.clipsPerBatch()));
         List<Path> made = new ArrayList<>();
-        for (int i = 0; i < batches; i++) {
+        for (int i = 0; i < shape.batches(); i++) {
             Path a = dir.resolve("load-" + i + ".tar");
             if (!Files.exists(a)) {
-                new ArchiveBuilder().file("calls/clip-" + i + ".opus", clip).writeTar(a);
+                ArchiveBuilder archive = new ArchiveBuilder();
+                for (int c = 0; c < shape.clipsPerBatch(); c++) {
+                    archive.file("calls/clip-" + i + "-" + c + ".opus", clip);
+                }
+                archive.writeTar(a);
             }
             made.add(a);
         }
@@ -90,8 +111,9 @@ final class LoadBench {
         }
     }
 
-    private static String report(BenchEnv e, int batches, long redisCommands, long dbTransactions) throws Exception {
-        StringBuilder out = new StringBuilder("| stage | jobs | jobs/s | p50 latency (s) | p99 latency (s) |\n|---|---|---|---|---|\n");
+    private static String report(BenchEnv e, Shape shape, long redisCommands, long dbTransactions) throws Exception {
+        StringBuilder out = new StringBuilder(shape.describe()).append(":\n\n");
+        out.append("| stage | jobs | jobs/s | p50 latency (s) | p99 latency (s) |\n|---|---|---|---|---|\n");
         out.append(stage(e, "transfer (archive listed → unpack job enqueued)",
                 "SELECT extract(epoch FROM b.created_at) AS done, extract(epoch FROM b.created_at - t.created_at) FROM batches b "
                         + "JOIN transfers t USING (batch_id)"));
@@ -104,9 +126,8 @@ final class LoadBench {
         out.append(stage(e, "end to end (archive listed → batch completed)",
                 "SELECT extract(epoch FROM b.completed_at), extract(epoch FROM b.completed_at - t.created_at) FROM batches b "
                         + "JOIN transfers t USING (batch_id)"));
-        out.append(String.format(Locale.ROOT, "%nRedis commands per file: %.1f; database transactions (round trips) per file: %.1f "
-                + "(%d batches of one 1-second clip, 1 transfer + 2 unpack + 2 GPU workers, CPU engine)%n",
-                redisCommands / (double) batches, dbTransactions / (double) batches, batches));
+        out.append(String.format(Locale.ROOT, "%nRedis commands per file: %.1f; database transactions (round trips) per file: %.1f%n%n",
+                redisCommands / (double) shape.files(), dbTransactions / (double) shape.files()));
         return out.toString();
     }
 

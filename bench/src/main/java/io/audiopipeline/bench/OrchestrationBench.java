@@ -38,7 +38,7 @@ final class OrchestrationBench {
     }
 
     /** A bridge directory holding the real protocol module and the instant engine under the CPU engine's name. */
-    private static Path instantBridge(BenchEnv e) throws Exception {
+    static Path instantBridge(BenchEnv e) throws Exception {
         Path dir = Files.createDirectories(e.work.resolve("instant-bridge"));
         Files.copy(e.root.resolve("gpu-worker/bridge/bridge_protocol.py"), dir.resolve("bridge_protocol.py"), StandardCopyOption.REPLACE_EXISTING);
         try (InputStream engine = OrchestrationBench.class.getResourceAsStream("/instant-bridge/pocketsphinx_bridge.py")) {

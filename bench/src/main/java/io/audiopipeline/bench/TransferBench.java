@@ -3,6 +3,7 @@ package io.audiopipeline.bench;
 import io.audiopipeline.common.batch.BatchCompletion;
 import io.audiopipeline.common.queue.QueueKeys;
 import io.audiopipeline.sandbox.ChildProgram;
+import io.audiopipeline.sandbox.EmbeddedSshd;
 import java.io.BufferedReader;
 import java.io.BufferedWriter;
 import java.io.InputStreamReader;
@@ -74,6 +75,80 @@ final class TransferBench {
         row.extra.put("baseline work", "a plain SDK upload program in its own JVM (16 MB parts, 256 MB in flight); the sides take turns "
                 + "going first");
         return row;
+    }
+
+    /**
+     * The {@code sftp://} row: the same archive on Debian's OpenSSH server (started by the bench on a free
+     * loopback port, ed25519 keys) through a running transfer worker, which streams it to S3 while staging
+     * it, vs what an operator's script does: {@code sftp get} to local disk, then a plain SDK upload.
+     */
+    static Row runSftp(BenchEnv e, long megabytes, int reps) throws Exception {
+        Path dir = e.work.resolve("sftp");
+        BatchCompletion.removeTree(dir);
+        Path exports = Files.createDirectories(dir.resolve("exports"));
+        Path source = Workloads.randomFile(e.work.resolve("transfer-src/sftp-" + megabytes + ".tar.gz"), megabytes);
+        Path userKey = EmbeddedSshd.keygen(dir.resolve("id_ed25519"), "ed25519", "");
+        Path fetched = dir.resolve("fetched.tar.gz");
+        Row row = new Row("transfer: " + megabytes + " MB archive, sftp:// (OpenSSH on loopback) → S3", "s");
+        row.goal = "≤ 0.75";
+        List<Double> gets = new ArrayList<>();
+        List<Double> uploads = new ArrayList<>();
+        e.reset();
+        try (EmbeddedSshd sshd = EmbeddedSshd.start(dir.resolve("sshd"), "ed25519", List.of(userKey.resolveSibling("id_ed25519.pub")))) {
+            Path knownHosts = sshd.knownHosts(dir.resolve("known_hosts"));
+            Map<String, String> env = new HashMap<>(e.env);
+            env.put("STAGING_DIR", dir.resolve("staging").toString());
+            env.put("TRANSFER_SOURCE", "sftp://" + System.getProperty("user.name") + "@127.0.0.1:" + sshd.port() + exports);
+            env.put("TRANSFER_SSH_KEY", userKey.toString());
+            env.put("TRANSFER_KNOWN_HOSTS", knownHosts.toString());
+            env.put("TRANSFER_POLL_INTERVAL", "100ms");
+            env.put("TRANSFER_REQUIRE_MARKER", "true");
+            env.put("TRANSFER_SOURCE_AFTER", "delete");
+            env.put("NODE_NAME", "bench-sftp");
+            Files.copy(source, fetched);
+            try (ChildProgram worker = ChildProgram.start("transfer-worker", env, e.work.resolve("logs"));
+                 PlainUploads plain = new PlainUploads(e, fetched)) {
+                plain.upload("raw/sftp-warm-up");
+                arrive(e, worker, source, exports, "warm-up.tar.gz", 1);
+                for (int rep = 0; rep < reps; rep++) {
+                    Files.deleteIfExists(fetched);
+                    double get = sftpGet(sshd, userKey, knownHosts, exports.resolve("fetch-me.tar.gz"), source, fetched);
+                    double upload = plain.upload("raw/sftp-" + rep);
+                    gets.add(get);
+                    uploads.add(upload);
+                    row.baseline.add(get + upload);
+                    row.pipeline.add(arrive(e, worker, source, exports, "big-" + rep + ".tar.gz", rep + 2));
+                }
+                worker.terminate(120);
+            }
+        }
+        double slower = Math.max(Row.median(gets), Row.median(uploads));
+        row.extra.put("sftp get / plain upload alone (s)", String.format(Locale.ROOT, "%.2f / %.2f", Row.median(gets), Row.median(uploads)));
+        row.extra.put("ratio to the slower step alone", String.format(Locale.ROOT, "%.2f", Row.median(row.pipeline) / slower));
+        row.extra.put("pipeline work", "running worker: find the archive and its marker over SFTP, claim, record, stream to S3 while "
+                + "staging it (download and upload overlap), HEAD verify, batch row, enqueue, delete on the export host");
+        row.extra.put("baseline work", "OpenSSH's sftp client: get to local disk, then the plain SDK upload program uploads it");
+        return row;
+    }
+
+    /** {@code sftp -b -} with one {@code get}, as an operator's script runs it; returns its seconds. */
+    private static double sftpGet(EmbeddedSshd sshd, Path key, Path knownHosts, Path remote, Path source, Path local) throws Exception {
+        Files.deleteIfExists(remote);
+        Files.createLink(remote, source);
+        Process p = new ProcessBuilder("sftp", "-q", "-i", key.toString(), "-P", String.valueOf(sshd.port()),
+                "-o", "UserKnownHostsFile=" + knownHosts, "-o", "BatchMode=yes", "-b", "-",
+                System.getProperty("user.name") + "@127.0.0.1").redirectErrorStream(true).start();
+        long start = System.nanoTime();
+        try (BufferedWriter commands = new BufferedWriter(new OutputStreamWriter(p.getOutputStream(), StandardCharsets.UTF_8))) {
+            commands.write("get " + remote + " " + local + "\n");
+        }
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(10, TimeUnit.MINUTES) || p.exitValue() != 0 || !Files.exists(local)) {
+            throw new IllegalStateException("sftp get failed: " + out);
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        Files.delete(remote);
+        return seconds;
     }
 
     private static double pipelineRun(BenchEnv e, ChildProgram worker, Path source, Path inbox, int rep, List<Double> workerCpus,

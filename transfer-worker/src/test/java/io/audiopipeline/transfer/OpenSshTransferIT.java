@@ -13,6 +13,7 @@ import io.audiopipeline.common.config.Env;
 import io.audiopipeline.common.db.Database;
 import io.audiopipeline.common.storage.Checksums;
 import io.audiopipeline.common.storage.TransferProgress;
+import io.audiopipeline.sandbox.EmbeddedSshd;
 import io.audiopipeline.sandbox.RandomFiles;
 import io.audiopipeline.common.testing.ServerFixture;
 import java.nio.file.Files;
@@ -45,7 +46,7 @@ class OpenSshTransferIT {
 
     @BeforeAll
     static void servers() throws Exception {
-        assumeTrue(OpenSshServer.available(), "OpenSSH's sshd is not installed (apt-get install openssh-server); .ci/run installs it");
+        assumeTrue(EmbeddedSshd.available(), "OpenSSH's sshd is not installed (apt-get install openssh-server); .ci/run installs it");
         servers = ServerFixture.start(BUCKET);
     }
 
@@ -69,11 +70,11 @@ class OpenSshTransferIT {
     @ParameterizedTest(name = "{0} user and host keys")
     @ValueSource(strings = {"ed25519", "ecdsa", "rsa"})
     void eachKeyTypePeopleHaveTransfersAndMovesTheFileOnTheServer(String type) throws Exception {
-        Path userKey = OpenSshServer.keygen(tmp.resolve("id_" + type), type, "");
+        Path userKey = EmbeddedSshd.keygen(tmp.resolve("id_" + type), type, "");
         Path exports = Files.createDirectories(tmp.resolve("home/exports"));
         Path source = RandomFiles.write(exports.resolve("export-" + type + ".tar.gz"), 300_000, type.hashCode());
         String sha = Checksums.sha256(source);
-        try (OpenSshServer sshd = OpenSshServer.start(tmp.resolve("sshd"), type, List.of(pub(userKey)))) {
+        try (EmbeddedSshd sshd = EmbeddedSshd.start(tmp.resolve("sshd"), type, List.of(pub(userKey)))) {
             Map<String, String> env = env(sshd, exports);
             env.put("TRANSFER_SSH_KEY", userKey.toString());
             env.put("TRANSFER_KNOWN_HOSTS", sshd.knownHosts(tmp.resolve("known_hosts")).toString());
@@ -94,10 +95,10 @@ class OpenSshTransferIT {
 
     @Test
     void aPassphraseProtectedKeyWorksWithItsPassphraseAndSaysWhatIsMissingWithout() throws Exception {
-        Path userKey = OpenSshServer.keygen(tmp.resolve("id_protected"), "ed25519", "correct horse");
+        Path userKey = EmbeddedSshd.keygen(tmp.resolve("id_protected"), "ed25519", "correct horse");
         Path exports = Files.createDirectories(tmp.resolve("home/exports"));
         RandomFiles.write(exports.resolve("a.tar.gz"), 10_000, 3);
-        try (OpenSshServer sshd = OpenSshServer.start(tmp.resolve("sshd"), "ed25519", List.of(pub(userKey)))) {
+        try (EmbeddedSshd sshd = EmbeddedSshd.start(tmp.resolve("sshd"), "ed25519", List.of(pub(userKey)))) {
             Map<String, String> env = env(sshd, exports);
             env.put("TRANSFER_SSH_KEY", userKey.toString());
             env.put("TRANSFER_KNOWN_HOSTS", sshd.knownHosts(tmp.resolve("known_hosts")).toString());
@@ -115,10 +116,10 @@ class OpenSshTransferIT {
 
     @Test
     void aChangedHostKeyIsRefusedWithOneClearLine() throws Exception {
-        Path userKey = OpenSshServer.keygen(tmp.resolve("id_ed25519"), "ed25519", "");
+        Path userKey = EmbeddedSshd.keygen(tmp.resolve("id_ed25519"), "ed25519", "");
         Path exports = Files.createDirectories(tmp.resolve("home/exports"));
         Path source = RandomFiles.write(exports.resolve("a.tar.gz"), 10_000, 4);
-        try (OpenSshServer sshd = OpenSshServer.start(tmp.resolve("sshd"), "ed25519", List.of(pub(userKey)))) {
+        try (EmbeddedSshd sshd = EmbeddedSshd.start(tmp.resolve("sshd"), "ed25519", List.of(pub(userKey)))) {
             Map<String, String> env = env(sshd, exports);
             env.put("TRANSFER_SSH_KEY", userKey.toString());
             env.put("TRANSFER_KNOWN_HOSTS", sshd.changedKnownHosts(tmp.resolve("known_hosts")).toString());
@@ -134,7 +135,7 @@ class OpenSshTransferIT {
         return key.resolveSibling(key.getFileName() + ".pub");
     }
 
-    private Map<String, String> env(OpenSshServer sshd, Path exports) {
+    private Map<String, String> env(EmbeddedSshd sshd, Path exports) {
         Map<String, String> env = new HashMap<>(servers.env());
         env.put("TRANSFER_SOURCE", "sftp://" + System.getProperty("user.name") + "@127.0.0.1:" + sshd.port() + exports);
         env.put("STAGING_DIR", tmp.resolve("staging").toString());

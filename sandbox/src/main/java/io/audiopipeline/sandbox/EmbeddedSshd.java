@@ -1,6 +1,5 @@
-package io.audiopipeline.transfer;
+package io.audiopipeline.sandbox;
 
-import io.audiopipeline.sandbox.TcpPorts;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -10,31 +9,31 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Debian's OpenSSH server as the export host, started by the test on a free loopback port with a config,
+ * Debian's OpenSSH server as the export host, started by the test or the bench on a free loopback port with a config,
  * host key and authorized keys of its own (the machine's sshd and its keys are never touched). Keys are
  * made with {@code ssh-keygen}, as an operator makes them.
  */
-final class OpenSshServer implements AutoCloseable {
-    static final Path SSHD = Path.of("/usr/sbin/sshd");
+public final class EmbeddedSshd implements AutoCloseable {
+    public static final Path SSHD = Path.of("/usr/sbin/sshd");
 
     private final Path dir;
     private final int port;
     private final Path hostKey;
     private final Process process;
 
-    private OpenSshServer(Path dir, int port, Path hostKey, Process process) {
+    private EmbeddedSshd(Path dir, int port, Path hostKey, Process process) {
         this.dir = dir;
         this.port = port;
         this.hostKey = hostKey;
         this.process = process;
     }
 
-    static boolean available() {
+    public static boolean available() {
         return Files.isExecutable(SSHD) && Files.isExecutable(Path.of("/usr/bin/ssh-keygen"));
     }
 
     /** Starts sshd with one host key of {@code hostKeyType} (ed25519, ecdsa or rsa), accepting the given public keys. */
-    static OpenSshServer start(Path dir, String hostKeyType, List<Path> authorizedPublicKeys) throws Exception {
+    public static EmbeddedSshd start(Path dir, String hostKeyType, List<Path> authorizedPublicKeys) throws Exception {
         Files.createDirectories(dir);
         Path hostKey = keygen(dir.resolve("ssh_host_" + hostKeyType + "_key"), hostKeyType, "");
         StringBuilder authorized = new StringBuilder();
@@ -61,11 +60,11 @@ final class OpenSshServer implements AutoCloseable {
         Process process = new ProcessBuilder(SSHD.toString(), "-D", "-e", "-f", config.toString())
                 .redirectErrorStream(true).redirectOutput(dir.resolve("sshd.log").toFile()).start();
         TcpPorts.awaitListening(port, "sshd");
-        return new OpenSshServer(dir, port, hostKey, process);
+        return new EmbeddedSshd(dir, port, hostKey, process);
     }
 
     /** {@code ssh-keygen -t TYPE -N PASSPHRASE -f FILE}; returns the private key's path. */
-    static Path keygen(Path file, String type, String passphrase) throws Exception {
+    public static Path keygen(Path file, String type, String passphrase) throws Exception {
         List<String> command = new ArrayList<>(List.of("ssh-keygen", "-q", "-t", type, "-N", passphrase, "-C", "test-" + type, "-f", file.toString()));
         if (type.equals("rsa")) {
             command.addAll(List.of("-b", "3072"));
@@ -74,22 +73,22 @@ final class OpenSshServer implements AutoCloseable {
         return file;
     }
 
-    int port() {
+    public int port() {
         return port;
     }
 
     /** A known_hosts file holding this server's host key, as {@code ssh-keyscan} writes it. */
-    Path knownHosts(Path file) throws IOException {
+    public Path knownHosts(Path file) throws IOException {
         return Files.writeString(file, "[127.0.0.1]:" + port + " " + publicPart(hostKey.resolveSibling(hostKey.getFileName() + ".pub")) + "\n");
     }
 
     /** A known_hosts file that names another key for this server: what a client sees after the host key changed. */
-    Path changedKnownHosts(Path file) throws Exception {
+    public Path changedKnownHosts(Path file) throws Exception {
         Path other = keygen(dir.resolve("other_host_key"), "ed25519", "");
         return Files.writeString(file, "[127.0.0.1]:" + port + " " + publicPart(other.resolveSibling(other.getFileName() + ".pub")) + "\n");
     }
 
-    String log() throws IOException {
+    public String log() throws IOException {
         return Files.readString(dir.resolve("sshd.log"), StandardCharsets.UTF_8);
     }
 
