@@ -92,6 +92,35 @@ CREATE TABLE IF NOT EXISTS pipeline_events (
 );
 CREATE INDEX IF NOT EXISTS pipeline_events_batch_idx ON pipeline_events (batch_id, at);
 
+-- Content policies, by version: a policy file's name and the SHA-256 of its text, recorded the first time it is used.
+CREATE TABLE IF NOT EXISTS policies (
+    policy_sha256  text        PRIMARY KEY CHECK (policy_sha256 ~ '^[0-9a-f]{64}$'),
+    name           text        NOT NULL,
+    text           text        NOT NULL,
+    first_used_at  timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX IF NOT EXISTS policies_name_idx ON policies (name, first_used_at);
+
+-- One label per (recording, policy version, model): 1 when the transcript meets the policy, with the
+-- engine's score and evidence; or the labelling's failure, with its reason (the transcript stands).
+CREATE TABLE IF NOT EXISTS transcript_labels (
+    audio_id           uuid        NOT NULL REFERENCES transcripts (audio_id),
+    policy_sha256      text        NOT NULL REFERENCES policies (policy_sha256),
+    model              text        NOT NULL,
+    status             text        NOT NULL CHECK (status IN ('labelled', 'failed')),
+    label              smallint    CHECK (label IN (0, 1)),
+    score              double precision,
+    evidence           jsonb       NOT NULL DEFAULT '[]'::jsonb,
+    chunks             integer,
+    error              text,
+    labelling_seconds  double precision,
+    created_at         timestamptz NOT NULL DEFAULT now(),
+    updated_at         timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (audio_id, policy_sha256, model),
+    CHECK (status = 'failed' OR label IS NOT NULL)
+);
+CREATE INDEX IF NOT EXISTS transcript_labels_policy_idx ON transcript_labels (policy_sha256, label);
+
 -- One row per source file version already transferred: a kept source is never transferred twice.
 CREATE TABLE IF NOT EXISTS transfers (
     source          text        NOT NULL,

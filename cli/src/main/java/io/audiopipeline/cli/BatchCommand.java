@@ -11,6 +11,7 @@ import io.audiopipeline.common.db.BatchRecord;
 import io.audiopipeline.common.db.BatchRepository;
 import io.audiopipeline.common.db.IgnoredEntry;
 import io.audiopipeline.common.db.IgnoredEntryRepository;
+import io.audiopipeline.common.db.LabelRepository;
 import io.audiopipeline.common.job.BatchId;
 import java.time.Duration;
 import java.time.Instant;
@@ -44,6 +45,7 @@ final class BatchCommand implements Callable<Integer> {
                 BatchCounts counts = new BatchTracker(c.redis()).counts(batchId);
                 List<AudioFileRecord> files = new AudioFileRepository(c.database()).byBatch(batchId);
                 List<IgnoredEntry> ignored = new IgnoredEntryRepository(c.database()).byBatch(batchId);
+                List<LabelRepository.PolicyCounts> labels = new LabelRepository(c.database()).countsByBatch(batchId);
                 if (json) {
                     ObjectMapper mapper = c.codec().mapper();
                     ObjectNode out = mapper.createObjectNode();
@@ -51,12 +53,13 @@ final class BatchCommand implements Callable<Integer> {
                     out.set("row", mapper.valueToTree(row));
                     out.set("files", mapper.valueToTree(files));
                     out.set("ignored_entries", mapper.valueToTree(ignored));
+                    out.set("labels", mapper.valueToTree(labels));
                     System.out.println(mapper.writerWithDefaultPrettyPrinter().writeValueAsString(out));
                 } else {
                     if (watch) {
                         System.out.print("\033[H\033[2J");
                     }
-                    print(row, counts, files, ignored);
+                    print(row, counts, files, ignored, labels);
                 }
                 if (!watch || "completed".equals(row.status()) || "failed".equals(row.status())) {
                     return "failed".equals(row.status()) ? 1 : 0;
@@ -66,7 +69,8 @@ final class BatchCommand implements Callable<Integer> {
         }
     }
 
-    private static void print(BatchRecord row, BatchCounts counts, List<AudioFileRecord> files, List<IgnoredEntry> ignored) {
+    private static void print(BatchRecord row, BatchCounts counts, List<AudioFileRecord> files, List<IgnoredEntry> ignored,
+                              List<LabelRepository.PolicyCounts> labels) {
         long done = counts.processed() + counts.failed();
         System.out.printf("batch %s  %s  %s%n", row.batchId(), row.status(), ProgressBar.bar(done, counts.total() == null ? 0 : counts.total()));
         System.out.printf("  keys:   total=%s processed=%d failed=%d node=%s s3_key=%s%s%n", counts.total() == null ? "(unset)" : counts.total(),
@@ -83,6 +87,13 @@ final class BatchCommand implements Callable<Integer> {
             System.out.printf("  ignored entries (%d): not recordings, nothing was done with them%n", ignored.size());
             for (IgnoredEntry e : ignored) {
                 System.out.printf("    %-40s %s%n", Printable.escape(e.name()), Printable.escape(e.reason()));
+            }
+        }
+        if (!labels.isEmpty()) {
+            System.out.println("  labels (per policy version and model: transcripts labelled 1 / 0 / not labelled):");
+            for (LabelRepository.PolicyCounts l : labels) {
+                System.out.printf("    %-24s %s  %-24s 1: %d  0: %d  failed: %d%n", Printable.escape(l.policyName()), l.policySha256().substring(0, 12),
+                        Printable.escape(l.model()), l.ones(), l.zeros(), l.failed());
             }
         }
         System.out.println("  (at " + Instant.now() + ")");

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.audiopipeline.common.db.AudioFileRecord;
 import io.audiopipeline.common.db.AudioFileRepository;
+import io.audiopipeline.common.db.LabelRepository;
 import io.audiopipeline.common.db.TranscriptRecord;
 import io.audiopipeline.common.db.TranscriptRepository;
 import io.audiopipeline.common.job.BatchId;
@@ -32,11 +33,14 @@ final class TranscriptsCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "DIR", description = "write one file per recording into DIR")
     Path out;
 
+    private LabelRepository labels;
+
     @Override
     public Integer call() throws Exception {
         try (Connections c = Connections.fromEnvironment()) {
             AudioFileRepository files = new AudioFileRepository(c.database());
             TranscriptRepository transcripts = new TranscriptRepository(c.database());
+            labels = new LabelRepository(c.database());
             List<AudioFileRecord> recordings = new ArrayList<>();
             if (BatchId.isValid(id)) {
                 recordings.addAll(files.byBatch(id));
@@ -94,6 +98,17 @@ final class TranscriptsCommand implements Callable<Integer> {
                 node.put("duration_seconds", t.durationSeconds());
                 node.put("no_speech", file.noSpeech());
                 node.set("segments", segments);
+                var labels = node.putArray("labels");
+                for (LabelRepository.Label l : this.labels.forRecording(file.audioId())) {
+                    ObjectNode label = labels.addObject().put("policy", l.policyName()).put("policy_version", l.policySha256())
+                            .put("model", l.model()).put("status", l.status());
+                    if (l.label() != null) {
+                        label.put("label", l.label()).put("score", l.score());
+                        label.set("evidence", mapper.readTree(l.evidenceJson()));
+                    } else {
+                        label.put("error", l.error());
+                    }
+                }
                 yield mapper.writeValueAsString(node) + "\n";
             }
         };

@@ -10,8 +10,8 @@ sealed interface BridgeLine {
     record Ready(JsonNode info) implements BridgeLine {
     }
 
-    /** The answer to request {@code id} (empty when the line names none). */
-    record Answer(String id, BridgeAnswer answer) implements BridgeLine {
+    /** The answer to request {@code id} (empty when the line names none): as a transcription answer, and as sent. */
+    record Answer(String id, BridgeAnswer answer, JsonNode node) implements BridgeLine {
     }
 
     /** Anything else: the bridge is broken (a library printing to stdout, a crash dump). */
@@ -34,7 +34,7 @@ sealed interface BridgeLine {
         }
         try {
             // an answer without an id answers no request: the reader logs it and goes on
-            return new Answer(node.path("id").asText(), json.treeToValue(node, BridgeAnswer.class));
+            return new Answer(node.path("id").asText(), json.treeToValue(node, BridgeAnswer.class), node);
         } catch (JsonProcessingException e) {
             return new NotProtocol(line);
         }

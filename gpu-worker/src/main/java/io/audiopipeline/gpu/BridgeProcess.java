@@ -2,6 +2,7 @@ package io.audiopipeline.gpu;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -37,7 +38,7 @@ final class BridgeProcess implements AutoCloseable {
     private final String device;
     private final ObjectMapper json;
     private final Writer stdin;
-    private final Map<String, CompletableFuture<BridgeAnswer>> pending = new ConcurrentHashMap<>();
+    private final Map<String, CompletableFuture<BridgeLine.Answer>> pending = new ConcurrentHashMap<>();
     private final CompletableFuture<JsonNode> ready = new CompletableFuture<>();
     private final Deque<String> stderrTail = new ArrayDeque<>();
     private final AtomicLong nextId = new AtomicLong();
@@ -103,25 +104,36 @@ final class BridgeProcess implements AutoCloseable {
     }
 
     BridgeAnswer transcribe(Path audio, String language, Duration timeout) throws BridgeFailure, InterruptedException {
+        var request = json.createObjectNode().put("audio", audio.toString());
+        if (language == null) {
+            request.putNull("language");
+        } else {
+            request.put("language", language);
+        }
+        return send(request, timeout).answer();
+    }
+
+    /** A labeller bridge's request: does {@code content} meet {@code policy}? The answer as the bridge sent it. */
+    JsonNode label(String policy, String content, Duration timeout) throws BridgeFailure, InterruptedException {
+        return send(json.createObjectNode().put("policy", policy).put("content", content), timeout).node();
+    }
+
+    private BridgeLine.Answer send(ObjectNode request, Duration timeout)
+            throws BridgeFailure, InterruptedException {
         if (!healthy()) {
             throw new BridgeFailure("bridge on device " + device + " is not running: " + brokenReason());
         }
         String id = Long.toString(nextId.incrementAndGet());
-        CompletableFuture<BridgeAnswer> answer = new CompletableFuture<>();
+        CompletableFuture<BridgeLine.Answer> answer = new CompletableFuture<>();
         pending.put(id, answer);
         try {
-            var request = json.createObjectNode().put("id", id).put("audio", audio.toString());
-            if (language == null) {
-                request.putNull("language");
-            } else {
-                request.put("language", language);
-            }
+            request.put("id", id);
             synchronized (stdin) {
                 stdin.write(request.toString());
                 stdin.write('\n');
                 stdin.flush();
             }
-            BridgeAnswer result = answer.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            BridgeLine.Answer result = answer.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
             filesServed++;
             return result;
         } catch (IOException e) {
@@ -156,12 +168,12 @@ final class BridgeProcess implements AutoCloseable {
                     continue;
                 }
                 BridgeLine.Answer answer = (BridgeLine.Answer) read;
-                CompletableFuture<BridgeAnswer> waiting = pending.get(answer.id());
+                CompletableFuture<BridgeLine.Answer> waiting = pending.get(answer.id());
                 if (waiting == null) {
                     log.warn("bridge on device {} answered an unknown request: {}", device, shorten(line));
                     continue;
                 }
-                waiting.complete(answer.answer());
+                waiting.complete(answer);
             }
             markBroken("exited with " + waitExit() + stderrSummary());
         } catch (IOException e) {

@@ -10,15 +10,16 @@ import io.audiopipeline.common.db.AudioFileRepository;
 import io.audiopipeline.common.db.BatchRepository;
 import io.audiopipeline.common.db.Database;
 import io.audiopipeline.common.db.EventLog;
+import io.audiopipeline.common.db.LabelRepository;
 import io.audiopipeline.common.db.TranscriptRepository;
 import io.audiopipeline.common.job.JobCodec;
+import io.audiopipeline.common.job.LabelJob;
 import io.audiopipeline.common.job.TranscriptionJob;
 import io.audiopipeline.common.queue.JobPublisher;
 import io.audiopipeline.common.queue.QueueKeys;
 import io.audiopipeline.common.storage.ObjectStore;
 import io.audiopipeline.common.worker.Worker;
 import io.audiopipeline.common.worker.WorkerMetrics;
-import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.time.Clock;
 import redis.clients.jedis.UnifiedJedis;
 
@@ -32,22 +33,39 @@ final class GpuAssembly {
      * fetches and prepares (registers the row, checks the file) the next job, so no bridge waits for work.
      */
     static Worker<TranscriptionJob> worker(GpuConfig config, RuntimeConfig runtime, String workerId, ArchiveRetention retention, UnifiedJedis redis,
-                                           Database db, ObjectStore store, BridgePool bridges, GpuMetrics metrics,
-                                           PrometheusRegistry registry, Clock clock) {
+                                           Database db, ObjectStore store, BridgePool bridges, TranscriptLabeler labeler, GpuMetrics metrics,
+                                           WorkerMetrics workerMetrics, Clock clock) {
         JobCodec codec = new JobCodec();
         BatchTracker tracker = new BatchTracker(redis);
         EventLog events = new EventLog(db, workerId);
         BatchRepository batches = new BatchRepository(db);
         BatchCompletion completion = new BatchCompletion(tracker, batches, events, store, config.scratchRoot(), retention,
                 runtime.batchKeyTtl());
-        BatchGauges.register(registry, batches);
+        BatchGauges.register(workerMetrics.registry(), batches);
         Publication publication = new Publication(new JobPublisher(redis, runtime.batchKeyTtl()), QueueKeys.transcribe(runtime.nodeName()), codec);
         TranscribeHandler handler = new TranscribeHandler(new ScratchPaths(config.scratchRoot()), publication, bridges, config, new AudioFileRepository(db),
-                new TranscriptRepository(db), events, store, new BatchLedger(tracker, completion), metrics);
+                new TranscriptRepository(db), labeler, events, store, new BatchLedger(tracker, completion), metrics);
         RuntimeConfig slots = new RuntimeConfig(runtime.nodeName(), runtime.httpPort(), bridges.size() + 1, runtime.maxAttempts(),
                 runtime.visibilityTimeout(), runtime.retryBaseDelay(), runtime.retryMaxDelay(), runtime.gracePeriod(), runtime.batchKeyTtl(),
                 runtime.httpBind());
-        return new Worker<>(workerId, "gpu", redis, QueueKeys.transcribe(runtime.nodeName()), slots, handler, codec, new WorkerMetrics(registry),
-                clock);
+        return new Worker<>(workerId, "gpu", redis, QueueKeys.transcribe(runtime.nodeName()), slots, handler, codec, workerMetrics, clock);
+    }
+
+    /** The labeller, or {@link TranscriptLabeler#NONE} when LABELER is none. */
+    static TranscriptLabeler labeler(LabelerConfig config, LabelerBridge bridge, Database db, GpuMetrics metrics) {
+        if (bridge == null) {
+            return TranscriptLabeler.NONE;
+        }
+        return new TranscriptLabeler(config.policies(), bridge, new LabelRepository(db), metrics, config.attempts());
+    }
+
+    /** The worker of {@code queue:label}: one job at a time (one labeller bridge), its own worker id beside the transcription worker's. */
+    static Worker<LabelJob> labelWorker(RuntimeConfig runtime, String workerId, UnifiedJedis redis, Database db, TranscriptLabeler labeler,
+                                        WorkerMetrics workerMetrics, Clock clock) {
+        RuntimeConfig one = new RuntimeConfig(runtime.nodeName(), runtime.httpPort(), 1, runtime.maxAttempts(),
+                runtime.visibilityTimeout(), runtime.retryBaseDelay(), runtime.retryMaxDelay(), runtime.gracePeriod(), runtime.batchKeyTtl(),
+                runtime.httpBind());
+        LabelHandler handler = new LabelHandler(new AudioFileRepository(db), new TranscriptRepository(db), new LabelRepository(db), labeler);
+        return new Worker<>(workerId + "-label", "label", redis, QueueKeys.label(), one, handler, new JobCodec(), workerMetrics, clock);
     }
 }

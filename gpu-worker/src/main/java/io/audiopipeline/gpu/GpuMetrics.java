@@ -14,6 +14,8 @@ final class GpuMetrics {
     private final Counter uploaded;
     private final Counter files;
     private final Counter noSpeech;
+    private final Counter labels;
+    private final Counter labellingSeconds;
 
     GpuMetrics(PrometheusRegistry registry) {
         audioSeconds = Counter.builder().name("audio_pipeline_audio_transcribed_seconds_total").help("Seconds of audio transcribed")
@@ -30,6 +32,16 @@ final class GpuMetrics {
                 .labelNames("outcome").register(registry);
         noSpeech = Counter.builder().name("audio_pipeline_no_speech_files_total")
                 .help("Files that decoded but held no recognisable speech (processed with an empty transcript)").register(registry);
+        labels = Counter.builder().name("audio_pipeline_labels_total")
+                .help("Transcripts labelled against a content policy, by policy name and label (1, 0, failed)")
+                .labelNames("policy", "label").register(registry);
+        labellingSeconds = Counter.builder().name("audio_pipeline_labelling_seconds_total")
+                .help("Time the labeller bridge spent on requests").register(registry);
+    }
+
+    void label(String policy, String label, double seconds) {
+        labels.labelValues(policy, label).inc();
+        labellingSeconds.inc(seconds);
     }
 
     void noSpeech() {

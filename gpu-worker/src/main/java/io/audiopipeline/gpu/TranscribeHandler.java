@@ -17,13 +17,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.SQLException;
 import java.time.ZoneOffset;
+import java.util.Optional;
 import java.time.format.DateTimeFormatter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
 /**
- * One transcription job: row → transcript → upload → count → delete the local file. Each step is
+ * One transcription job: row → transcript → labels → upload → count → delete the local file. Each step is
  * skipped when an earlier delivery already did it, so a redelivered job costs no second transcript,
  * upload or count. The batch's counts and completion are the {@link BatchLedger}'s.
  */
@@ -41,10 +42,13 @@ final class TranscribeHandler implements JobHandler<TranscriptionJob> {
     private final BatchLedger ledger;
     private final GpuMetrics metrics;
     private final Publication publication;
+    private final TranscriptLabeler labeler;
 
     TranscribeHandler(ScratchPaths scratch, Publication publication, BridgePool bridges, GpuConfig config, AudioFileRepository files,
-                      TranscriptRepository transcripts, EventLog events, ObjectStore store, BatchLedger ledger, GpuMetrics metrics) {
+                      TranscriptRepository transcripts, TranscriptLabeler labeler, EventLog events, ObjectStore store, BatchLedger ledger,
+                      GpuMetrics metrics) {
         this.publication = publication;
+        this.labeler = labeler;
         this.scratch = scratch;
         this.bridges = bridges;
         this.config = config;
@@ -82,9 +86,9 @@ final class TranscribeHandler implements JobHandler<TranscriptionJob> {
                         throw new PermanentJobException("audio file " + job.opusPath() + " is missing from the scratch dir");
                     }
                     // a first delivery has no transcript yet: only a redelivery looks for one
-                    if (row.attempts() == 1 || transcripts.find(row.audioId()).isEmpty()) {
-                        transcribe(job, row, file);
-                    }
+                    Optional<TranscriptRecord> earlier = row.attempts() == 1 ? Optional.empty() : transcripts.find(row.audioId());
+                    String text = earlier.isPresent() ? earlier.get().text() : transcribe(job, row, file);
+                    labeler.labelAll(row.audioId(), text);
                     upload(job, row, file);
                 } catch (PermanentJobException e) {
                     // a second delivery of this job (its first worker's heartbeat lapsed) may have finished
@@ -148,7 +152,8 @@ final class TranscribeHandler implements JobHandler<TranscriptionJob> {
         }
     }
 
-    private void transcribe(TranscriptionJob job, AudioFileRecord row, Path file) throws IOException, SQLException, InterruptedException,
+    /** Transcribes the file and stores its transcript; returns the transcript's text. */
+    private String transcribe(TranscriptionJob job, AudioFileRecord row, Path file) throws IOException, SQLException, InterruptedException,
             PermanentJobException {
         EngineResult result = bridges.transcribe(file, config.timeoutFor(job.durationSeconds()));
         BridgeAnswer answer = result.answer();
@@ -174,6 +179,7 @@ final class TranscribeHandler implements JobHandler<TranscriptionJob> {
         log.info("transcribed {}{} ({}s of audio in {}s, realtime factor {})", job.originalFilename(), noSpeech ? " (no speech)" : "",
                 duration == null ? "?" : String.format("%.1f", duration), String.format("%.2f", seconds),
                 rtf == null ? "?" : String.format("%.3f", rtf));
+        return answer.text();
     }
 
     private void upload(TranscriptionJob job, AudioFileRecord row, Path file) throws IOException, SQLException, PermanentJobException {

@@ -27,6 +27,7 @@ import io.audiopipeline.common.storage.StoredObject;
 import io.audiopipeline.sandbox.AudioFixtures;
 import io.audiopipeline.common.testing.ServerFixture;
 import io.audiopipeline.common.worker.Worker;
+import io.audiopipeline.common.worker.WorkerMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -129,7 +130,7 @@ class GpuWorkerIT {
         pools.add(pool);
         pool.startAll();
         Worker<TranscriptionJob> w = GpuAssembly.worker(config, RuntimeConfig.from(e, 0, 1), "gpu-it", ArchiveRetention.KEEP, redis, db, store, pool,
-                metrics, registry, Clock.systemUTC());
+                TranscriptLabeler.NONE, metrics, new WorkerMetrics(registry), Clock.systemUTC());
         workers.add(w);
         w.start();
         return w;

@@ -16,6 +16,11 @@ public record QueueKeys(String name) {
         return new QueueKeys("transcribe:" + node);
     }
 
+    /** Labelling jobs for stored transcripts (text only): any node's GPU worker with a labeller takes them. */
+    public static QueueKeys label() {
+        return new QueueKeys("label");
+    }
+
     public static QueueKeys unpack() {
         return new QueueKeys("unpack");
     }
