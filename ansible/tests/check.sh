@@ -34,6 +34,8 @@ grep -q '^DATABASE_PASSWORD=secret-db$' "$work/render/etc/gpu-worker.env"
 grep -q '^TRANSFER_SSH_KEY=' "$work/render/etc/transfer-worker.env"
 grep -q '^UNPACK_MAX_BYTES=' "$work/render/etc/unpack-worker.env"
 grep -q '^GPU_DEVICES=' "$work/render/etc/gpu-worker.env"
+grep -q "^LABELER=none$" "$work/render/etc/gpu-worker.env"
+grep -q "^POLICIES_DIR=" "$work/render/etc/gpu-worker.env"
 if command -v systemd-analyze >/dev/null; then
   mkdir -p "$work/render/opt"; ln -sfn "$root" "$work/render/opt/current"
   out=$(systemd-analyze verify "$work"/render/units/*.service 2>&1 || true)

@@ -34,7 +34,7 @@ final class LabelsCommand implements Callable<Integer> {
                 System.out.printf("%s  %s  %-40s version %s  %-24s score %.3f%n", f.batchId(), f.audioId(), Printable.escape(f.originalFilename()),
                         f.policySha256().substring(0, 12), Printable.escape(f.model()), f.score());
             }
-            System.err.printf("%d recording(s) labelled %d under policy %s%n", rows.size(), label, policy);
+            System.err.printf("%d label(s) %d under policy %s (all its versions)%n", rows.size(), label, policy);
         }
         return 0;
     }
