@@ -1,6 +1,7 @@
 package io.audiopipeline.gpu;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.audiopipeline.common.db.AudioFileRecord;
@@ -12,6 +13,8 @@ import io.audiopipeline.common.db.TranscriptRecord;
 import io.audiopipeline.common.db.TranscriptRepository;
 import io.audiopipeline.common.job.BatchId;
 import io.audiopipeline.common.job.JobCodec;
+import io.audiopipeline.common.job.LabelJob;
+import io.audiopipeline.common.worker.PermanentJobException;
 import io.audiopipeline.common.label.Policy;
 import io.audiopipeline.common.label.PolicyDirectory;
 import io.audiopipeline.common.testing.TestServers;
@@ -121,6 +124,31 @@ class LabelerIT {
         new LabelRepository(db).saveFailure(audio, noLexicon.sha256(), "lexicon-v1", "later failure");
         assertThat(new LabelRepository(db).forRecording(audio)).extracting(LabelRepository.Label::status)
                 .as("a failure never replaces a label").containsExactly("labelled");
+    }
+
+    @Test
+    void aLabellingJobNamingAnotherBatchsRecordingOrAnUnknownPolicyIsRefusedAndTouchesNothing() throws Exception {
+        TranscriptLabeler labeler = labeler(ChildProgram.projectRoot().resolve("gpu-worker/bridge"), 3);
+        UUID audio = transcript("a.opus", "a refund");
+        String otherBatch = BatchId.next(Clock.systemUTC());
+        new BatchRepository(db).insertIfAbsent(otherBatch, "archives/" + otherBatch + ".tar", "y.tar", null, null, Instant.now());
+        Policy policy = Policy.of("refunds", POLICY);
+        LabelRepository labels = new LabelRepository(db);
+        labels.recordPolicy(policy);
+        LabelHandler handler = new LabelHandler(new AudioFileRepository(db), new TranscriptRepository(db), labels, labeler);
+
+        assertThatThrownBy(() -> handler.handle(new LabelJob(otherBatch, audio.toString(), policy.sha256()), 1))
+                .isInstanceOf(PermanentJobException.class).hasMessageContaining("is not a recording of batch " + otherBatch);
+        assertThatThrownBy(() -> handler.handle(new LabelJob(batchOf(audio), audio.toString(), "0".repeat(64)), 1))
+                .isInstanceOf(PermanentJobException.class).hasMessageContaining("is not recorded");
+        assertThat(labels.forRecording(audio)).isEmpty();
+
+        handler.handle(new LabelJob(batchOf(audio), audio.toString(), policy.sha256()), 1);
+        assertThat(labels.forRecording(audio)).extracting(LabelRepository.Label::label).containsExactly(1);
+    }
+
+    private String batchOf(UUID audio) throws Exception {
+        return new AudioFileRepository(db).find(audio).orElseThrow().batchId();
     }
 
     private TranscriptLabeler labeler(Path bridgeDir, int attempts) throws Exception {

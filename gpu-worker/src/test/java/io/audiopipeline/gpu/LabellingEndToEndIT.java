@@ -121,7 +121,20 @@ class LabellingEndToEndIT {
                             .as("labels made under the first version stay as they were").isEqualTo(v1Labels);
                     assertThat(transcriptsSnapshot(db)).as("no transcript written again").isEqualTo(transcriptsBefore);
                     assertThat(transcribedLines(second)).as("no transcription ran").isEqualTo(transcribedBefore);
-                    System.out.printf(Locale.ROOT, "LABELS END-TO-END: relabel under v2: %s%n", v2Labels);
+                    System.out.printf(Locale.ROOT, "LABELS END-TO-END: relabel under v2: %s; %d label rows, labelling time per request "
+                            + "mean %.1f ms, max %.1f ms%n", v2Labels, labelRows(db), 1000 * labellingSeconds(db, "avg"),
+                            1000 * labellingSeconds(db, "max"));
+
+                    ChildProgram batchView = ChildProgram.start("pipeline", cli, logs, "batch", batchId);
+                    assertThat(batchView.waitFor(60)).isZero();
+                    assertThat(batchView.output()).as("pipeline batch shows the counts per policy version")
+                            .contains(String.format("1: %d  0: %d  failed: 0", count(v1Labels, 1), count(v1Labels, 0)))
+                            .contains(String.format("1: %d  0: %d  failed: 0", count(v2Labels, 1), count(v2Labels, 0)))
+                            .contains(v1.shortVersion()).contains(v2.shortVersion());
+                    ChildProgram json = ChildProgram.start("pipeline", cli, logs, "transcripts", batchId, "--format", "json");
+                    assertThat(json.waitFor(60)).isZero();
+                    assertThat(json.output()).contains("\"policy\":\"callbacks\"", "\"policy_version\":\"" + v2.sha256() + "\"",
+                            "\"model\":\"lexicon-v1\"");
 
                     ChildProgram again = ChildProgram.start("pipeline", cli, logs, "relabel", "--policy", "callbacks", "--batch", batchId);
                     assertThat(again.waitFor(60)).isZero();
@@ -159,6 +172,14 @@ class LabellingEndToEndIT {
             byName.put(f.originalFilename(), rows.get(0).label());
         }
         return byName;
+    }
+
+    private static long count(Map<String, Integer> labels, int label) {
+        return labels.values().stream().filter(l -> l == label).count();
+    }
+
+    private static double labellingSeconds(Database db, String aggregate) throws Exception {
+        return db.withHandle(h -> h.createQuery("SELECT " + aggregate + "(labelling_seconds) FROM transcript_labels").mapTo(Double.class).one());
     }
 
     private static long labelRows(Database db) throws Exception {
