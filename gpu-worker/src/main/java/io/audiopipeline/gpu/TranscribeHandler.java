@@ -72,7 +72,8 @@ final class TranscribeHandler implements JobHandler<TranscriptionJob> {
         if (refusal != null) {
             throw new PermanentJobException(refusal);
         }
-        if (ledger.resume(job.batchId(), job.originalFilename())) {
+        // a first delivery cannot find its file counted: the job is published once, and acked once counted
+        if (attempt > 1 && ledger.resume(job.batchId(), job.originalFilename())) {
             log.info("{} was already counted for its batch; nothing to redo", job.originalFilename());
             Files.deleteIfExists(file);
             return;

@@ -14,6 +14,11 @@ import io.audiopipeline.common.queue.JobPublisher;
 import io.audiopipeline.common.queue.QueueKeys;
 import java.io.IOException;
 import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,7 +56,7 @@ final class HandOff {
         String batchId = job.batchId();
         ignoredEntries.record(batchId, manifest.ignored());
         BatchLedger.HandOff counts = ledger.handOff(batchId);
-        java.util.Set<String> failedNames = new java.util.HashSet<>();
+        Set<String> failedNames = new HashSet<>();
         for (Recording r : manifest.recordings()) {
             String refused = r.converted() ? refusal(batchId, r) : null;
             if (!r.converted() || refused != null) {
@@ -71,23 +76,21 @@ final class HandOff {
         counts.open(total, job.s3Key(), node);
         batches.markUnpacked(batchId, total, failed, node);
         QueueKeys queue = QueueKeys.transcribe(node);
-        int enqueued = 0;
+        List<Recording> toPublish = manifest.recordings().stream().filter(r -> !failedNames.contains(r.originalFilename())).toList();
+        Set<String> counted = ledger.countedAmong(batchId, toPublish.stream().map(Recording::originalFilename).toList());
+        List<Map.Entry<String, String>> jobs = new ArrayList<>();
         int alreadyDone = 0;
-        for (Recording r : manifest.recordings()) {
-            if (failedNames.contains(r.originalFilename())) {
-                continue;
-            }
-            if (ledger.isCounted(batchId, r.originalFilename())) {
+        for (Recording r : toPublish) {
+            if (counted.contains(r.originalFilename())) {
                 // a batch re-unpacked after its node was lost: files counted before are not redone
                 java.nio.file.Files.deleteIfExists(java.nio.file.Path.of(r.opusPath()));
                 alreadyDone++;
             } else {
                 TranscriptionJob next = new TranscriptionJob(batchId, r.opusPath(), r.originalFilename(), r.sha256(), r.durationSeconds());
-                if (publisher.publishOnce(queue, batchId, r.originalFilename(), codec.encode(next))) {
-                    enqueued++;
-                }
+                jobs.add(Map.entry(r.originalFilename(), codec.encode(next)));
             }
         }
+        int enqueued = publisher.publishAllOnce(queue, batchId, jobs);
         events.record(batchId, null, "unpacked", total + " recordings, " + failed + " failed, " + enqueued
                 + " transcription jobs enqueued on " + queue.main() + ", " + manifest.ignored().size() + " other entries ignored");
         log.info("hand-off: {} recordings, {} failed, {} new transcription jobs on {}, {} other entries ignored{}", total, failed, enqueued,

@@ -48,6 +48,11 @@ public final class BatchLedger {
         return tracker.isCounted(batchId, file);
     }
 
+    /** Which of {@code files} are counted already (one round trip per few hundred names). */
+    public java.util.Set<String> countedAmong(String batchId, java.util.List<String> files) {
+        return tracker.countedAmong(batchId, files);
+    }
+
     public BatchCounts counts(String batchId) {
         return tracker.counts(batchId);
     }

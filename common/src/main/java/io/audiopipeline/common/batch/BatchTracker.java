@@ -1,7 +1,9 @@
 package io.audiopipeline.common.batch;
 
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import redis.clients.jedis.UnifiedJedis;
 
 /**
@@ -15,10 +17,10 @@ public final class BatchTracker {
     /** KEYS: total processed failed completed_by ; returns 1 and marks completion when processed+failed >= total. */
     private static final String COMPLETE_IF_DONE = """
             local function complete_if_done(marker)
-              local total = redis.call('GET', KEYS[1])
-              if not total then return 0 end
-              local done = tonumber(redis.call('GET', KEYS[2]) or '0') + tonumber(redis.call('GET', KEYS[3]) or '0')
-              if done >= tonumber(total) and redis.call('SET', KEYS[4], marker, 'NX') then return 1 end
+              local v = redis.call('MGET', KEYS[1], KEYS[2], KEYS[3])
+              if not v[1] then return 0 end
+              local done = tonumber(v[2] or '0') + tonumber(v[3] or '0')
+              if done >= tonumber(v[1]) and redis.call('SET', KEYS[4], marker, 'NX') then return 1 end
               return 0
             end
             """;
@@ -98,6 +100,24 @@ public final class BatchTracker {
     public boolean isCounted(String batchId, String file) {
         return redis.sismember(new BatchKeys(batchId).counted(), file);
     }
+
+    /** Which of {@code files} are counted already: one command per {@value #CHUNK} names. */
+    public Set<String> countedAmong(String batchId, List<String> files) {
+        Set<String> counted = new HashSet<>();
+        String key = new BatchKeys(batchId).counted();
+        for (int from = 0; from < files.size(); from += CHUNK) {
+            List<String> chunk = files.subList(from, Math.min(files.size(), from + CHUNK));
+            List<Boolean> member = redis.smismember(key, chunk.toArray(String[]::new));
+            for (int i = 0; i < chunk.size(); i++) {
+                if (member.get(i)) {
+                    counted.add(chunk.get(i));
+                }
+            }
+        }
+        return counted;
+    }
+
+    private static final int CHUNK = 500;
 
     void expire(String batchId, Duration ttl) {
         for (String key : new BatchKeys(batchId).all()) {

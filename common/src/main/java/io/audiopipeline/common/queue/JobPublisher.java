@@ -1,7 +1,9 @@
 package io.audiopipeline.common.queue;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import redis.clients.jedis.UnifiedJedis;
 
@@ -20,6 +22,21 @@ public final class JobPublisher {
             return 1
             """;
 
+    /** ARGV: ttl, then id and payload pairs; returns how many were enqueued now. */
+    private static final String PUBLISH_ALL_ONCE = """
+            local enqueued = 0
+            for i = 2, #ARGV, 2 do
+              if redis.call('HSETNX', KEYS[1], ARGV[i], ARGV[i + 1]) == 1 then
+                redis.call('LPUSH', KEYS[2], ARGV[i + 1])
+                enqueued = enqueued + 1
+              end
+            end
+            redis.call('PEXPIRE', KEYS[1], ARGV[1])
+            return enqueued
+            """;
+    /** Jobs per script call: few round trips, and no call that holds Redis for long. */
+    private static final int CHUNK = 200;
+
     private final UnifiedJedis redis;
     private final Duration markTtl;
 
@@ -33,6 +50,23 @@ public final class JobPublisher {
         Object r = redis.eval(PUBLISH_ONCE, List.of(published(queue, group), queue.main()),
                 List.of(id, payload, Long.toString(markTtl.toMillis())));
         return Long.valueOf(1).equals(r);
+    }
+
+    /**
+     * {@link #publishOnce} for many jobs of one group, a few hundred per script call (each job marked and
+     * enqueued together, as one); returns how many were enqueued now.
+     */
+    public int publishAllOnce(QueueKeys queue, String group, List<Map.Entry<String, String>> jobs) {
+        int enqueued = 0;
+        for (int from = 0; from < jobs.size(); from += CHUNK) {
+            List<String> args = new ArrayList<>(List.of(Long.toString(markTtl.toMillis())));
+            for (Map.Entry<String, String> job : jobs.subList(from, Math.min(jobs.size(), from + CHUNK))) {
+                args.add(job.getKey());
+                args.add(job.getValue());
+            }
+            enqueued += ((Number) redis.eval(PUBLISH_ALL_ONCE, List.of(published(queue, group), queue.main()), args)).intValue();
+        }
+        return enqueued;
     }
 
     public boolean isPublished(QueueKeys queue, String group, String id) {

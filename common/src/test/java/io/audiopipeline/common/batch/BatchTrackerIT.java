@@ -113,6 +113,24 @@ class BatchTrackerIT {
     }
 
     @Test
+    void theFilesCountedAmongManyAreFoundInOneGo() {
+        String batch = BatchId.next(Clock.systemUTC());
+        tracker.initialize(batch, 1200, "k", "n");
+        java.util.List<String> names = new java.util.ArrayList<>();
+        for (int i = 0; i < 1200; i++) {
+            names.add("f" + i);
+            if (i % 7 == 0) {
+                tracker.recordProcessed(batch, "f" + i);
+            } else if (i % 11 == 0) {
+                tracker.recordFailed(batch, "f" + i);
+            }
+        }
+        java.util.Set<String> counted = tracker.countedAmong(batch, names);
+        assertThat(counted).hasSize((int) names.stream().filter(n -> tracker.isCounted(batch, n)).count())
+                .allMatch(n -> tracker.isCounted(batch, n)).contains("f0", "f7", "f11", "f1197");
+    }
+
+    @Test
     void initializingTwiceNeverResetsTheTotalOrTheCounters() {
         String batch = BatchId.next(Clock.systemUTC());
         for (long total = 1; total <= 3; total++) {

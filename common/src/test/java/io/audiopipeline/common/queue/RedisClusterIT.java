@@ -14,6 +14,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
@@ -111,6 +112,17 @@ class RedisClusterIT {
 
         assertThat(redis.llen(keys.main())).isEqualTo(1);
         assertThat(publisher.isPublished(keys, "batch-1", "a.opus")).isTrue();
+
+        // many at once, in several script calls: each still once, whatever was published before
+        List<Map.Entry<String, String>> jobs = new ArrayList<>();
+        jobs.add(Map.entry("a.opus", "{\"a\":1}"));
+        for (int i = 0; i < 450; i++) {
+            jobs.add(Map.entry("f" + i + ".opus", "{\"f\":" + i + "}"));
+        }
+        assertThat(publisher.publishAllOnce(keys, "batch-1", jobs)).isEqualTo(450);
+        assertThat(publisher.publishAllOnce(keys, "batch-1", jobs)).isZero();
+        assertThat(redis.llen(keys.main())).isEqualTo(451);
+        assertThat(publisher.published(keys, "batch-1", "f449.opus")).contains("{\"f\":449}");
     }
 
     @Test
