@@ -121,6 +121,29 @@ CREATE TABLE IF NOT EXISTS transcript_labels (
 );
 CREATE INDEX IF NOT EXISTS transcript_labels_policy_idx ON transcript_labels (policy_sha256, label);
 
+-- The delivery outbox: every result worth announcing, inserted in the transaction of the change it
+-- announces, numbered per batch (batches.outbox_seq, taken under the batch row's lock, so a batch's events
+-- commit in their order), then published by a relay to RESULTS_QUEUE and/or WEBHOOK_URL.
+ALTER TABLE batches ADD COLUMN IF NOT EXISTS outbox_seq bigint NOT NULL DEFAULT 0;
+CREATE TABLE IF NOT EXISTS outbox (
+    event_id              uuid        PRIMARY KEY,
+    batch_id              text        NOT NULL REFERENCES batches (batch_id),
+    seq                   bigint      NOT NULL,
+    type                  text        NOT NULL,
+    audio_id              uuid,
+    data                  jsonb       NOT NULL,
+    created_at            timestamptz NOT NULL DEFAULT now(),
+    queue_published_at    timestamptz,
+    webhook_delivered_at  timestamptz,
+    webhook_attempts      integer     NOT NULL DEFAULT 0,
+    webhook_next_at       timestamptz,
+    webhook_dead_at       timestamptz,
+    webhook_error         text,
+    published_at          timestamptz,
+    UNIQUE (batch_id, seq)
+);
+CREATE INDEX IF NOT EXISTS outbox_pending_idx ON outbox (batch_id, seq) WHERE published_at IS NULL;
+
 -- One row per source file version already transferred: a kept source is never transferred twice.
 CREATE TABLE IF NOT EXISTS transfers (
     source          text        NOT NULL,

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.audiopipeline.common.batch.BatchTracker;
+import io.audiopipeline.common.delivery.OutboxStats;
 import io.audiopipeline.common.queue.QueueInspector;
 import io.audiopipeline.common.queue.QueueKeys;
 import io.audiopipeline.common.queue.QueueStats;
@@ -56,6 +57,8 @@ final class StatusCommand implements Callable<Integer> {
                     workers.add(node);
                 }
             }
+            new OutboxStats(c.database()).read().ifPresent(o -> report.putObject("outbox").put("backlog", o.backlog())
+                    .put("oldest_unpublished_seconds", o.oldestSeconds()));
             report.set("active_batches", mapper.valueToTree(batches));
             report.put("stuck_batches", stuckCount);
 
@@ -86,6 +89,12 @@ final class StatusCommand implements Callable<Integer> {
                     w.path("pid").asText(), ProgressBar.duration(Duration.between(beat, now)),
                     w.path("jobs").isEmpty() ? "idle" : "working on " + w.path("jobs").get(0).asText());
         }
+        System.out.println();
+        JsonNode outbox = report.path("outbox");
+        System.out.println("RESULT EVENTS");
+        System.out.println(outbox.isMissingNode() ? "  (outbox not readable)" : outbox.path("backlog").asLong() == 0 ? "  all published"
+                : String.format("  %d waiting to be published, the oldest for %s", outbox.path("backlog").asLong(),
+                ProgressBar.duration(Duration.ofSeconds((long) outbox.path("oldest_unpublished_seconds").asDouble()))));
         System.out.println();
         System.out.println("ACTIVE BATCHES");
         if (batches.isEmpty()) {

@@ -219,7 +219,7 @@ class PipelineCliIT {
         AudioFileRecord row = new AudioFileRepository(db).register(batchId, doneFile);
         new TranscriptRepository(db).save(new TranscriptRecord(row.audioId(), "en", "done before the loss", "[]", "pocketsphinx", "0.8",
                 "en-us", 2.6, 1.0, 0.4));
-        new AudioFileRepository(db).markCompleted(row.audioId(), "processed/x/" + row.audioId() + ".opus", "a".repeat(64), 1);
+        new AudioFileRepository(db).markCompleted(row.batchId(), row.audioId(), "processed/x/" + row.audioId() + ".opus", "a".repeat(64), 1);
         new BatchTracker(redis).recordProcessed(batchId, doneFile);
         // node A is lost: its workers and its scratch volume are gone
         unpackA.kill();

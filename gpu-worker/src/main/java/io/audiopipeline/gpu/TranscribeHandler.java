@@ -194,6 +194,6 @@ final class TranscribeHandler implements JobHandler<TranscriptionJob> {
                     + "); it is " + stored.sha256() + ": the file changed on the scratch volume");
         }
         metrics.uploaded(stored.sizeBytes());
-        files.markCompleted(row.audioId(), key, stored.sha256(), stored.sizeBytes());
+        files.markCompleted(row.batchId(), row.audioId(), key, stored.sha256(), stored.sizeBytes());
     }
 }

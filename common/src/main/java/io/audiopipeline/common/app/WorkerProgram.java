@@ -5,6 +5,9 @@ import io.audiopipeline.common.config.Env;
 import io.audiopipeline.common.config.RedisConfig;
 import io.audiopipeline.common.config.RuntimeConfig;
 import io.audiopipeline.common.config.S3Config;
+import io.audiopipeline.common.delivery.DeliveryConfig;
+import io.audiopipeline.common.delivery.OutboxRelay;
+import io.audiopipeline.common.job.JobCodec;
 import io.audiopipeline.common.http.HealthServer;
 import io.audiopipeline.common.worker.Worker;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -50,13 +53,19 @@ public final class WorkerProgram {
         RedisConfig redisConfig = RedisConfig.from(env);
         DatabaseConfig dbConfig = DatabaseConfig.from(env);
         S3Config s3Config = S3Config.from(env);
+        DeliveryConfig delivery = DeliveryConfig.from(env);
         Launcher.logConfiguration(name, env);
 
         String workerId = Worker.workerId(runtime.nodeName(), role);
         PrometheusRegistry registry = new PrometheusRegistry();
-        try (Infrastructure infra = Infrastructure.open(redisConfig, dbConfig, s3Config, wiring.redisConnections(), name);
+        boolean relays = delivery.relays() && wiring.servesHealth();
+        try (Infrastructure infra = Infrastructure.open(redisConfig, dbConfig, s3Config, wiring.redisConnections() + (relays ? 1 : 0), name);
              Resources resources = new Resources()) {
             Service service = wiring.wire(new Context(workerId, runtime, infra, registry, Clock.systemUTC(), resources));
+            if (relays) {
+                resources.add(new OutboxRelay(delivery, infra.database(), infra.redis(), new JobCodec().mapper(), registry, workerId,
+                        Clock.systemUTC())).start();
+            }
             if (shutdown != null) {
                 shutdown.install(name, () -> {
                     try {

@@ -1,5 +1,7 @@
 package io.audiopipeline.common.db;
 
+import io.audiopipeline.common.delivery.Outbox;
+import io.audiopipeline.common.delivery.ResultEvents;
 import java.sql.SQLException;
 import java.util.List;
 import java.util.Optional;
@@ -33,19 +35,39 @@ public final class AudioFileRepository {
                 .bind("batch", batchId).bind("name", originalFilename).map(ROW).one());
     }
 
-    /** Records a permanent failure of one file (creating its row when needed). */
+    /**
+     * Records a permanent failure of one file (creating its row when needed), and announces it
+     * ({@code file.failed}) in the same transaction when the file was not failed or completed before.
+     */
     public AudioFileRecord markFailed(String batchId, String originalFilename, String error) throws SQLException {
-        return db.withHandle(h -> h.createQuery("INSERT INTO audio_files (batch_id, original_filename, name_key, status, error) "
-                        + "VALUES (:batch, :name, " + NAME_KEY + ", 'failed', :error) ON CONFLICT (batch_id, name_key) DO UPDATE "
-                        + "SET status = CASE WHEN audio_files.status = 'completed' THEN audio_files.status ELSE 'failed' END, "
-                        + "error = EXCLUDED.error, updated_at = now() RETURNING " + COLUMNS)
-                .bind("batch", batchId).bind("name", originalFilename).bind("error", error).map(ROW).one());
+        return db.inTransaction(h -> {
+            Outbox.lockBatch(h, batchId);
+            String before = h.createQuery("SELECT status FROM audio_files WHERE batch_id = :batch AND name_key = " + NAME_KEY)
+                    .bind("batch", batchId).bind("name", originalFilename).mapTo(String.class).findOne().orElse(null);
+            AudioFileRecord row = h.createQuery("INSERT INTO audio_files (batch_id, original_filename, name_key, status, error) "
+                            + "VALUES (:batch, :name, " + NAME_KEY + ", 'failed', :error) ON CONFLICT (batch_id, name_key) DO UPDATE "
+                            + "SET status = CASE WHEN audio_files.status = 'completed' THEN audio_files.status ELSE 'failed' END, "
+                            + "error = EXCLUDED.error, updated_at = now() RETURNING " + COLUMNS)
+                    .bind("batch", batchId).bind("name", originalFilename).bind("error", error).map(ROW).one();
+            if (!"failed".equals(before) && !"completed".equals(before)) {
+                ResultEvents.fileFailed(h, row.audioId());
+            }
+            return row;
+        });
     }
 
-    public void markCompleted(UUID audioId, String s3Key, String sha256, long sizeBytes) throws SQLException {
-        db.withHandle(h -> h.createUpdate("UPDATE audio_files SET status = 'completed', s3_key = :key, sha256 = :sha, size_bytes = :size, "
-                        + "error = NULL, updated_at = now() WHERE audio_id = :id")
-                .bind("key", s3Key).bind("sha", sha256).bind("size", sizeBytes).bind("id", audioId).execute());
+    /** The file is processed: its Opus object is stored. Announced ({@code file.processed}) in the same transaction, once. */
+    public void markCompleted(String batchId, UUID audioId, String s3Key, String sha256, long sizeBytes) throws SQLException {
+        db.inTransaction(h -> {
+            Outbox.lockBatch(h, batchId);
+            boolean moved = h.createUpdate("UPDATE audio_files SET status = 'completed', s3_key = :key, sha256 = :sha, size_bytes = :size, "
+                            + "error = NULL, updated_at = now() WHERE audio_id = :id AND status <> 'completed'")
+                    .bind("key", s3Key).bind("sha", sha256).bind("size", sizeBytes).bind("id", audioId).execute() == 1;
+            if (moved) {
+                ResultEvents.fileProcessed(h, audioId);
+            }
+            return moved;
+        });
     }
 
     public Optional<AudioFileRecord> find(UUID audioId) throws SQLException {

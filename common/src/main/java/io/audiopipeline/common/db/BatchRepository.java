@@ -1,5 +1,6 @@
 package io.audiopipeline.common.db;
 
+import io.audiopipeline.common.delivery.ResultEvents;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.List;
@@ -52,6 +53,7 @@ public final class BatchRepository {
             boolean moved = markCompleted(h, batchId, processed, failed);
             if (moved) {
                 events.record(h, batchId, null, event, detail);
+                ResultEvents.batchCompleted(h, batchId);
             }
             return moved;
         });
@@ -64,10 +66,17 @@ public final class BatchRepository {
                 .execute() == 1;
     }
 
+    /** The batch can no longer complete; announced ({@code batch.failed}) in the same transaction when it was not failed before. */
     public void markFailed(String batchId, String error) throws SQLException {
-        db.withHandle(h -> h.createUpdate("UPDATE batches SET status = 'failed', error = :error, updated_at = now() "
-                        + "WHERE batch_id = :id AND status <> 'completed'")
-                .bind("error", error).bind("id", batchId).execute());
+        db.inTransaction(h -> {
+            boolean moved = h.createUpdate("UPDATE batches SET status = 'failed', error = :error, updated_at = now() "
+                            + "WHERE batch_id = :id AND status NOT IN ('completed', 'failed')")
+                    .bind("error", error).bind("id", batchId).execute() == 1;
+            if (moved) {
+                ResultEvents.batchFailed(h, batchId);
+            }
+            return moved;
+        });
     }
 
     public Optional<BatchRecord> find(String batchId) throws SQLException {

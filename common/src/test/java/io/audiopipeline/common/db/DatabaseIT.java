@@ -49,7 +49,7 @@ class DatabaseIT {
         assertThat(transcripts.save(t)).isFalse();
         assertThat(count("SELECT count(*) FROM transcripts")).isEqualTo(1);
 
-        files.markCompleted(first.audioId(), "processed/x.opus", "a".repeat(64), 100);
+        files.markCompleted(batch, first.audioId(), "processed/x.opus", "a".repeat(64), 100);
         files.markFailed(batch, "dir/a.mp3", "late failure report");
         assertThat(files.find(first.audioId()).orElseThrow().status()).as("a completed file stays completed").isEqualTo("completed");
     }
