@@ -44,6 +44,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -130,6 +131,7 @@ class ChaosIT {
                 }
                 waitForAll(db, archives.size(), deadline);
                 restartUnavailable(node);
+                waitForDelivery(db, deadline);
                 double seconds = Duration.between(started, Instant.now()).toMillis() / 1000.0;
                 List<String> unclean = node.stopAll();
 
@@ -266,6 +268,20 @@ class ChaosIT {
         }
     }
 
+    /** Until the relays have published every result event (or the deadline's grace runs out). */
+    private static void waitForDelivery(Database db, Instant deadline) throws Exception {
+        while (Instant.now().isBefore(deadline.plusSeconds(180))) {
+            try {
+                if (db.withHandle(h -> h.createQuery("SELECT count(*) FROM outbox WHERE published_at IS NULL").mapTo(Long.class).one()) == 0) {
+                    return;
+                }
+            } catch (Exception e) {
+                // a connection that died with a crash: ask again
+            }
+            Thread.sleep(1_000);
+        }
+    }
+
     private void waitForAll(Database db, int expected, Instant deadline) throws Exception {
         while (completedBatches(db) < expected && Instant.now().isBefore(deadline.plusSeconds(120))) {
             Thread.sleep(1_000);
@@ -360,12 +376,16 @@ class ChaosIT {
         QueueInspector inspector = new QueueInspector(redis, new JobCodec().mapper());
         List<String> busy = new ArrayList<>();
         for (String name : inspector.queueNames()) {
+            if (name.equals("results")) {
+                continue; // the results handed on, waiting for the next system: checked below
+            }
             QueueStats s = inspector.stats(new QueueKeys(name));
             if (s.waiting() + s.inFlight() + s.delayed() > 0) {
                 busy.add(s.toString());
             }
         }
         report.check("no job waiting, in flight or delayed", busy.isEmpty(), busy.toString());
+        checkDelivery(report, db, redis, ours);
         List<DeadLetter> deadUnpack = new DeadLetters(redis, QueueKeys.unpack(), new JobCodec().mapper()).list(0, 100);
         List<DeadLetter> deadTranscribe = new DeadLetters(redis, QueueKeys.transcribe(NODE), new JobCodec().mapper()).list(0, 100);
         boolean poisonOnly = deadUnpack.size() == 3 && deadTranscribe.size() == 2
@@ -385,6 +405,55 @@ class ChaosIT {
                     .map(Path::toString).toList();
             report.check("no .part or staged file left", parts.isEmpty(), parts.toString());
         }
+    }
+
+    /**
+     * Every recording's result event is on the results queue, exactly one event id per recording (copies
+     * only of the same event), one batch.completed per batch, and no event names a recording that does not exist.
+     */
+    private static void checkDelivery(Report report, Database db, UnifiedJedis redis, List<BatchRecord> ours) throws Exception {
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        Map<String, com.fasterxml.jackson.databind.JsonNode> delivered = new HashMap<>();
+        List<String> problems = new ArrayList<>();
+        for (String raw : redis.lrange("queue:results", 0, -1)) {
+            com.fasterxml.jackson.databind.JsonNode e = json.readTree(raw);
+            com.fasterxml.jackson.databind.JsonNode before = delivered.putIfAbsent(e.path("id").asText(), e);
+            if (before != null && !before.equals(e)) {
+                problems.add("two different events share id " + e.path("id").asText());
+            }
+        }
+        Set<String> recordings = new java.util.HashSet<>(db.withHandle(h -> h.createQuery("SELECT audio_id::text FROM audio_files")
+                .mapTo(String.class).list()));
+        Map<String, Long> fileEvents = new HashMap<>();
+        Map<String, Long> completions = new HashMap<>();
+        for (com.fasterxml.jackson.databind.JsonNode e : delivered.values()) {
+            String type = e.path("type").asText();
+            if (type.startsWith("file.")) {
+                String audio = e.path("audio_id").asText();
+                if (!recordings.contains(audio)) {
+                    problems.add(type + " for a recording that does not exist: " + audio);
+                }
+                fileEvents.merge(audio, 1L, Long::sum);
+            } else if (type.equals("batch.completed")) {
+                completions.merge(e.path("batch_id").asText(), 1L, Long::sum);
+            }
+        }
+        long expectedFiles = 0;
+        for (BatchRecord b : ours) {
+            for (String audio : db.withHandle(h -> h.createQuery("SELECT audio_id::text FROM audio_files WHERE batch_id = :b")
+                    .bind("b", b.batchId()).mapTo(String.class).list())) {
+                expectedFiles++;
+                if (fileEvents.getOrDefault(audio, 0L) != 1) {
+                    problems.add(audio + " of batch " + b.batchId() + ": " + fileEvents.getOrDefault(audio, 0L) + " file events");
+                }
+            }
+            if (completions.getOrDefault(b.batchId(), 0L) != 1) {
+                problems.add("batch " + b.batchId() + ": " + completions.getOrDefault(b.batchId(), 0L) + " batch.completed events");
+            }
+        }
+        report.check("every recording's result event delivered once (" + expectedFiles + " recordings, " + delivered.size()
+                + " events on queue:results), one batch.completed per batch, none for a recording that does not exist", problems.isEmpty(),
+                problems.toString());
     }
 
     private static List<BatchRecord> allBatches(Database db, BatchRepository rows) throws Exception {

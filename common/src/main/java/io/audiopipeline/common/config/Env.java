@@ -42,6 +42,14 @@ public final class Env {
         return remember(name, value == null ? defaultValue : value);
     }
 
+    /** Like {@link #string}, but a variable set to nothing is "" (switched off), not its default. */
+    public String stringOrEmpty(String name, String defaultValue) {
+        if (source.containsKey(name) && raw(name) == null) {
+            return remember(name, "");
+        }
+        return string(name, defaultValue);
+    }
+
     public String required(String name) {
         String value = raw(name);
         if (value == null) {

@@ -15,7 +15,7 @@ public record DeliveryConfig(boolean relayEnabled, String resultsQueue, URI webh
                              Duration stuckAfter) {
 
     public static DeliveryConfig from(Env env) {
-        String queue = env.string("RESULTS_QUEUE", "queue:results").trim();
+        String queue = env.stringOrEmpty("RESULTS_QUEUE", "queue:results").trim();
         if (!queue.isEmpty() && !queue.matches("[A-Za-z0-9:._-]{1,200}")) {
             throw new ConfigException("RESULTS_QUEUE", "must be a Redis key of letters, digits and :._- (or empty to disable), got '" + queue + "'");
         }
