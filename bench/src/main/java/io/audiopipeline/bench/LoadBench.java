@@ -51,11 +51,12 @@ final class LoadBench {
         }
         long redisBefore = e.redisCommandsSoFar();
         long dbBefore = transactions(e);
-        long ownQueries = runToCompletion(e, env, archives, inbox);
-        long redisCommands = e.redisCommandsSoFar() - redisBefore;
-        // the bench's own queries (its polls, and the count just above) are not the pipeline's
+        ResultsConsumer consumer = new ResultsConsumer(e);
+        long ownQueries = runToCompletion(e, env, archives, inbox, consumer);
+        // the bench's own commands and queries (its polls, its consumer, the count just above) are not the pipeline's
+        long redisCommands = e.redisCommandsSoFar() - redisBefore - consumer.commands();
         long dbTransactions = transactions(e) - dbBefore - ownQueries - 1;
-        return report(e, shape, redisCommands, dbTransactions);
+        return report(e, shape, redisCommands, dbTransactions) + consumer.report();
     }
 
     private static Path emptied(Path dir) throws Exception {
@@ -83,7 +84,8 @@ final class LoadBench {
     }
 
     /** Starts the workers, drops the archives in the inbox, waits for every batch; returns the database queries it made itself. */
-    private static long runToCompletion(BenchEnv e, Map<String, String> env, List<Path> archives, Path inbox) throws Exception {
+    private static long runToCompletion(BenchEnv e, Map<String, String> env, List<Path> archives, Path inbox, ResultsConsumer consumer)
+            throws Exception {
         List<ChildProgram> processes = new ArrayList<>();
         long polls = 0;
         try {
@@ -91,6 +93,7 @@ final class LoadBench {
                 processes.add(ChildProgram.start(program, env, e.work.resolve("logs")));
             }
             Thread.sleep(3_000);
+            consumer.start();
             for (Path a : archives) {
                 Files.copy(a, inbox.resolve(a.getFileName()));
             }
@@ -103,8 +106,10 @@ final class LoadBench {
                 }
                 Thread.sleep(1_000);
             }
+            consumer.awaitEvents(Duration.ofSeconds(60));
             return polls + 1;
         } finally {
+            consumer.stop();
             for (ChildProgram p : processes) {
                 p.terminate(120);
             }
@@ -129,6 +134,78 @@ final class LoadBench {
         out.append(String.format(Locale.ROOT, "%nRedis commands per file: %.1f; database transactions (round trips) per file: %.1f%n%n",
                 redisCommands / (double) shape.files(), dbTransactions / (double) shape.files()));
         return out.toString();
+    }
+
+    /**
+     * The next system, as the README's consumer: takes each result event off {@code queue:results} and
+     * measures its delivery latency, from the state change (the event's {@code created_at}, its
+     * transaction's time) to its arrival here.
+     */
+    private static final class ResultsConsumer {
+        private final BenchEnv e;
+        private final List<Double> latencies = java.util.Collections.synchronizedList(new ArrayList<>());
+        private final java.util.concurrent.atomic.AtomicLong commands = new java.util.concurrent.atomic.AtomicLong();
+        private final com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        private volatile boolean running;
+        private Thread thread;
+
+        ResultsConsumer(BenchEnv e) {
+            this.e = e;
+        }
+
+        void start() {
+            running = true;
+            thread = new Thread(() -> {
+                while (running) {
+                    List<String> popped = e.redis.brpop(1, "queue:results");
+                    commands.incrementAndGet();
+                    if (popped != null && popped.size() == 2) {
+                        try {
+                            java.time.Instant created = java.time.Instant.parse(json.readTree(popped.get(1)).path("created_at").asText());
+                            latencies.add(java.time.Duration.between(created, java.time.Instant.now()).toNanos() / 1e6);
+                        } catch (Exception ex) {
+                            throw new IllegalStateException("not a result event: " + popped.get(1), ex);
+                        }
+                    }
+                }
+            }, "results-consumer");
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        /** Until the outbox holds nothing unpublished and the queue is drained. */
+        void awaitEvents(Duration limit) throws Exception {
+            long deadline = System.nanoTime() + limit.toNanos();
+            while (System.nanoTime() < deadline && (e.redis.llen("queue:results") > 0 || unpublished() > 0)) {
+                Thread.sleep(200);
+            }
+        }
+
+        private long unpublished() throws Exception {
+            return e.db.withHandle(h -> h.createQuery("SELECT count(*) FROM outbox WHERE published_at IS NULL").mapTo(Long.class).one());
+        }
+
+        void stop() throws InterruptedException {
+            running = false;
+            if (thread != null) {
+                thread.join(5_000);
+            }
+        }
+
+        long commands() {
+            return commands.get();
+        }
+
+        String report() {
+            List<Double> sorted = new ArrayList<>(latencies);
+            sorted.sort(Double::compare);
+            if (sorted.isEmpty()) {
+                return "Result events: none received\n\n";
+            }
+            return String.format(Locale.ROOT, "Result events: %d received from queue:results; delivery latency (state change → consumer) "
+                    + "p50 %.0f ms, p99 %.0f ms%n%n", sorted.size(), sorted.get(sorted.size() / 2),
+                    sorted.get(Math.min(sorted.size() - 1, (int) (sorted.size() * 0.99))));
+        }
     }
 
     private static String stage(BenchEnv e, String name, String sql) throws Exception {

@@ -32,7 +32,7 @@ public record DeliveryConfig(boolean relayEnabled, String resultsQueue, URI webh
         return new DeliveryConfig(env.bool("RELAY_ENABLED", true), queue.isEmpty() ? null : queue, webhook, secret,
                 env.duration("WEBHOOK_TIMEOUT", Duration.ofSeconds(10), Duration.ofMillis(100)),
                 env.integer("WEBHOOK_MAX_ATTEMPTS", 10, 1, 1000), base, max,
-                env.duration("RELAY_POLL_INTERVAL", Duration.ofMillis(500), Duration.ofMillis(10)),
+                env.duration("RELAY_POLL_INTERVAL", Duration.ofSeconds(2), Duration.ofMillis(10)),
                 env.duration("STUCK_AFTER", Duration.ofMinutes(30), Duration.ofSeconds(1)));
     }
 

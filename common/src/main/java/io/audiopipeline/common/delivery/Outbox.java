@@ -15,6 +15,8 @@ public final class Outbox {
     public static final String BATCH_COMPLETED = "batch.completed";
     public static final String BATCH_FAILED = "batch.failed";
     public static final String BATCH_STUCK = "batch.stuck";
+    /** The PostgreSQL channel a committed event is announced on. */
+    public static final String CHANNEL = "audio_pipeline_outbox";
 
     private Outbox() {
     }
@@ -32,6 +34,8 @@ public final class Outbox {
                         + "INSERT INTO outbox (event_id, batch_id, seq, type, audio_id, data) "
                         + "SELECT :id, :batch, outbox_seq, :type, :audio, :data::jsonb FROM s")
                 .bind("id", id).bind("batch", batchId).bind("type", type).bind("audio", audioId).bind("data", dataJson).execute();
+        // wakes the relays when the transaction commits (never before: a rolled-back event wakes nobody)
+        h.createQuery("SELECT pg_notify('" + CHANNEL + "', '')").mapTo(String.class).one();
         return id;
     }
 }
