@@ -16,7 +16,7 @@ import picocli.CommandLine.Command;
                 "Servers come from the environment: REDIS_URL, DATABASE_URL (+ DATABASE_USER, DATABASE_PASSWORD),",
                 "S3_ENDPOINT, S3_ACCESS_KEY, S3_SECRET_KEY, S3_BUCKET (see README)."},
         subcommands = {DbCommand.class, EnqueueCommand.class, StatusCommand.class, BatchCommand.class,
-                DeadCommand.class, RecoverCommand.class, TranscriptsCommand.class, EventsCommand.class, RelabelCommand.class, LabelsCommand.class, RetentionCommand.class,
+                DeadCommand.class, RecoverCommand.class, TranscriptsCommand.class, EventsCommand.class, RelabelCommand.class, LabelsCommand.class, WebCommand.class, RetentionCommand.class,
                 CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:success", "1:the command ran but found a problem (e.g. a batch failed, stuck batches)",

@@ -2,13 +2,8 @@ package io.audiopipeline.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.audiopipeline.common.batch.BatchTracker;
-import io.audiopipeline.common.delivery.OutboxStats;
-import io.audiopipeline.common.queue.QueueInspector;
-import io.audiopipeline.common.queue.QueueKeys;
-import io.audiopipeline.common.queue.QueueStats;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -33,34 +28,10 @@ final class StatusCommand implements Callable<Integer> {
                     ? new io.audiopipeline.common.config.Env(java.util.Map.of("STUCK_AFTER", stuckAfter)).duration("STUCK_AFTER", Duration.ofMinutes(30), Duration.ZERO)
                     : c.env().duration("STUCK_AFTER", Duration.ofMinutes(30), Duration.ZERO);
             ObjectMapper mapper = c.codec().mapper();
-            QueueInspector inspector = new QueueInspector(c.redis(), mapper);
             Instant now = Instant.now();
             List<BatchView> batches = new BatchViews(c.database(), new BatchTracker(c.redis())).active(stuck, now);
-            long stuckCount = batches.stream().filter(BatchView::stuck).count();
-
-            ObjectNode report = mapper.createObjectNode();
-            ArrayNode queues = report.putArray("queues");
-            ArrayNode workers = report.putArray("workers");
-            for (String name : inspector.queueNames()) {
-                QueueKeys keys = new QueueKeys(name);
-                QueueStats s = inspector.stats(keys);
-                queues.addObject().put("queue", name).put("waiting", s.waiting()).put("in_flight", s.inFlight())
-                        .put("delayed", s.delayed()).put("dead", s.dead());
-                for (String beat : inspector.liveProducers(keys)) {
-                    JsonNode node = mapper.readTree(beat);
-                    ((ObjectNode) node).put("feeds", name);
-                    workers.add(node);
-                }
-                for (String beat : inspector.liveWorkers(keys)) {
-                    JsonNode node = mapper.readTree(beat);
-                    ((ObjectNode) node).put("queue", name);
-                    workers.add(node);
-                }
-            }
-            new OutboxStats(c.database()).read().ifPresent(o -> report.putObject("outbox").put("backlog", o.backlog())
-                    .put("oldest_unpublished_seconds", o.oldestSeconds()));
-            report.set("active_batches", mapper.valueToTree(batches));
-            report.put("stuck_batches", stuckCount);
+            ObjectNode report = StatusReport.build(c, batches);
+            long stuckCount = report.get("stuck_batches").asLong();
 
             if (json) {
                 System.out.println(mapper.writerWithDefaultPrettyPrinter().writeValueAsString(report));
@@ -73,10 +44,11 @@ final class StatusCommand implements Callable<Integer> {
 
     private static void print(ObjectNode report, List<BatchView> batches, Instant now) {
         System.out.println("QUEUES");
-        System.out.printf("  %-32s %9s %9s %9s %9s%n", "queue", "waiting", "in-flight", "delayed", "dead");
+        System.out.printf("  %-32s %9s %9s %9s %9s  %s%n", "queue", "waiting", "in-flight", "delayed", "dead", "oldest waiting");
         for (JsonNode q : report.get("queues")) {
-            System.out.printf("  %-32s %9d %9d %9d %9d%n", "queue:" + q.get("queue").asText(), q.get("waiting").asLong(),
-                    q.get("in_flight").asLong(), q.get("delayed").asLong(), q.get("dead").asLong());
+            System.out.printf("  %-32s %9d %9d %9d %9d  %s%n", "queue:" + q.get("queue").asText(), q.get("waiting").asLong(),
+                    q.get("in_flight").asLong(), q.get("delayed").asLong(), q.get("dead").asLong(),
+                    q.has("oldest_waiting_seconds") ? ProgressBar.duration(Duration.ofSeconds(q.get("oldest_waiting_seconds").asLong())) : "-");
         }
         System.out.println();
         System.out.println("WORKERS ALIVE");

@@ -1,7 +1,6 @@
 package io.audiopipeline.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.audiopipeline.common.db.AudioFileRecord;
 import io.audiopipeline.common.db.AudioFileRepository;
 import io.audiopipeline.common.db.LabelRepository;
@@ -86,31 +85,6 @@ final class TranscriptsCommand implements Callable<Integer> {
     }
 
     private String render(TranscriptRecord t, AudioFileRecord file, ObjectMapper mapper) throws Exception {
-        var segments = mapper.readTree(t.segmentsJson());
-        return switch (format) {
-            case txt -> file.noSpeech() ? "" : t.text() + "\n";
-            case srt -> SubtitleWriter.srt(segments);
-            case vtt -> SubtitleWriter.vtt(segments);
-            case json -> {
-                ObjectNode node = mapper.createObjectNode();
-                node.put("audio_id", file.audioId().toString()).put("batch_id", file.batchId()).put("original_filename", file.originalFilename())
-                        .put("language", t.language()).put("text", t.text()).put("engine", t.engine()).put("model", t.model());
-                node.put("duration_seconds", t.durationSeconds());
-                node.put("no_speech", file.noSpeech());
-                node.set("segments", segments);
-                var labels = node.putArray("labels");
-                for (LabelRepository.Label l : this.labels.forRecording(file.audioId())) {
-                    ObjectNode label = labels.addObject().put("policy", l.policyName()).put("policy_version", l.policySha256())
-                            .put("model", l.model()).put("status", l.status());
-                    if (l.label() != null) {
-                        label.put("label", l.label()).put("score", l.score());
-                        label.set("evidence", mapper.readTree(l.evidenceJson()));
-                    } else {
-                        label.put("error", l.error());
-                    }
-                }
-                yield mapper.writeValueAsString(node) + "\n";
-            }
-        };
+        return new TranscriptExport(labels, mapper).render(format.name(), t, file);
     }
 }

@@ -250,6 +250,15 @@ public final class ObjectStore implements AutoCloseable {
         }
     }
 
+    /** Bytes {@code first}..{@code last} (inclusive; {@code last} null: to the end) of an object, for HTTP range requests. */
+    public InputStream openRange(String key, long first, Long last) throws MissingObjectException {
+        try {
+            return s3.getObject(b -> b.bucket(config.bucket()).key(key).range("bytes=" + first + "-" + (last == null ? "" : last)));
+        } catch (NoSuchKeyException e) {
+            throw new MissingObjectException(config.bucket(), key);
+        }
+    }
+
     public List<StoredObject> list(String prefix) {
         List<StoredObject> found = new ArrayList<>();
         for (S3Object object : s3.listObjectsV2Paginator(b -> b.bucket(config.bucket()).prefix(prefix)).contents()) {
