@@ -29,7 +29,8 @@ final class StatusCommand implements Callable<Integer> {
                     : c.env().duration("STUCK_AFTER", Duration.ofMinutes(30), Duration.ZERO);
             ObjectMapper mapper = c.codec().mapper();
             Instant now = Instant.now();
-            List<BatchView> batches = new BatchViews(c.database(), new BatchTracker(c.redis())).active(stuck, now);
+            BatchTracker tracker = new BatchTracker(c.redis()); // Redis first: the queues are what status is mostly about
+            List<BatchView> batches = new BatchViews(c.database(), tracker).active(stuck, now);
             ObjectNode report = StatusReport.build(c, batches);
             long stuckCount = report.get("stuck_batches").asLong();
 
