@@ -47,6 +47,11 @@ final class Row {
     }
 
     String markdown() {
+        if (baseline.isEmpty()) {
+            // a figure against its goal only (no tool to compare with)
+            return String.format(Locale.ROOT, "| %s | %.2f (%s) | – | %s | – | %s | %s |", name, median(pipeline), spread(pipeline), unit, goal,
+                    extrasText());
+        }
         return String.format(Locale.ROOT, "| %s | %.2f (%s) | %.2f (%s) | %s | **%.2f** | %s | %s |", name, median(pipeline), spread(pipeline),
                 median(baseline), spread(baseline), unit, ratio(), goal, extrasText());
     }
