@@ -45,12 +45,17 @@ try {
     return b && b.dataset.batch;
   }));
   let shotTaken = false;
+  let working = "";
   await until("the batch completed on the overview", async () => {
     const state = await page.evaluate(id => {
       const b = document.querySelector('.batch[data-batch="' + id + '"]');
       return b ? { progress: b.dataset.progress, completed: b.classList.contains("completed") } : null;
     }, batchId);
     if (state) seen.add(state.progress);
+    if (!working) {
+      working = await page.evaluate(() => Array.from(document.querySelectorAll("#workers li"))
+        .map(li => li.textContent).find(t => t.includes("working on calls/")) || "");
+    }
     if (state && !state.completed && Number(state.progress) > 0 && !shotTaken) {
       shotTaken = true;
       await page.screenshot({ path: shots + "/overview-in-progress.png", fullPage: true });
@@ -60,6 +65,7 @@ try {
   const values = [...seen].map(Number).sort((a, b) => a - b);
   check(values.length >= 2 && values[0] < 100 && values[values.length - 1] === 100,
         "the overview showed the batch's progress moving, then complete: " + JSON.stringify(values));
+  check(working !== "", "a worker was shown working on a recording of the batch: " + working);
   await page.screenshot({ path: shots + "/overview.png", fullPage: true });
 
   // 2. the batch page: every recording, a hostile name shown as text, nothing executed

@@ -29,7 +29,8 @@ async function refreshOverview() {
     const workers = document.getElementById("workers");
     workers.replaceChildren(...(r.workers.length ? r.workers.map(w => el("li", {},
       (w.kind || "worker") + " on " + (w.node || "?") + " (pid " + (w.pid || "?") + "): " +
-      (w.jobs && w.jobs.length ? "working on " + w.jobs[0] : w.feeds ? "feeds queue:" + w.feeds : "idle"))) : [el("li", {}, "none alive")]));
+      (w.in_flight && w.in_flight.length ? "working on " + w.in_flight.join(", ") : w.jobs && w.jobs.length ? "working on " + w.jobs[0]
+        : w.feeds ? "feeds queue:" + w.feeds : "idle"))) : [el("li", {}, "none alive")]));
     const batches = document.getElementById("batches");
     const shown = r.active_batches.concat((r.recent_batches || []).map(b => Object.assign({ stuck: false }, b)));
     batches.replaceChildren(...(shown.length ? shown.map(b => {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.audiopipeline.common.batch.BatchTracker;
+import io.audiopipeline.common.config.Printable;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -60,7 +61,8 @@ final class StatusCommand implements Callable<Integer> {
             Instant beat = Instant.parse(w.get("beat_at").asText());
             System.out.printf("  %-8s node %-16s pid %-8s last beat %s ago  %s%n", w.path("kind").asText(), w.path("node").asText(),
                     w.path("pid").asText(), ProgressBar.duration(Duration.between(beat, now)),
-                    w.path("jobs").isEmpty() ? "idle" : "working on " + w.path("jobs").get(0).asText());
+                    !w.path("in_flight").isEmpty() ? "working on " + Printable.escape(w.path("in_flight").get(0).asText())
+                            : w.path("jobs").isEmpty() ? "idle" : "working on " + Printable.escape(w.path("jobs").get(0).asText()));
         }
         System.out.println();
         JsonNode outbox = report.path("outbox");

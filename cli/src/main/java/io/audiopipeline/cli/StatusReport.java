@@ -44,6 +44,13 @@ final class StatusReport {
             }
             for (String beat : inspector.liveWorkers(keys)) {
                 ObjectNode node = (ObjectNode) mapper.readTree(beat);
+                // the heartbeat's job list is as old as the beat: the processing list says what it holds right now
+                ArrayNode holding = node.putArray("in_flight");
+                if (node.hasNonNull("worker")) {
+                    for (String job : c.redis().lrange(keys.processing(node.get("worker").asText()), 0, 4)) {
+                        holding.add(describe(job, mapper));
+                    }
+                }
                 workers.add(node.put("queue", name));
             }
         }
@@ -56,6 +63,17 @@ final class StatusReport {
                 .mapToMap().list())));
         report.put("stuck_batches", batches.stream().filter(BatchView::stuck).count());
         return report;
+    }
+
+    /** A job in a few words: its file (or archive) and batch, or its start when it is not a job of ours. */
+    private static String describe(String job, ObjectMapper mapper) {
+        try {
+            JsonNode j = mapper.readTree(job);
+            String what = j.hasNonNull("original_filename") ? j.get("original_filename").asText() : j.path("s3_key").asText("job");
+            return what + (j.hasNonNull("batch_id") ? " (batch " + j.get("batch_id").asText() + ")" : "");
+        } catch (Exception e) {
+            return job.length() <= 80 ? job : job.substring(0, 80) + "…";
+        }
     }
 
     /**
