@@ -9,4 +9,10 @@ record WebConfig(String bind, int port, String token, Duration stuckAfter) {
         return new WebConfig(env.string("WEB_BIND", "127.0.0.1"), env.integer("WEB_PORT", 9100, 0, 65535), env.string("WEB_TOKEN", null),
                 env.duration("STUCK_AFTER", Duration.ofMinutes(30), Duration.ZERO));
     }
+
+    /** The token never shows, whoever prints this record. */
+    @Override
+    public String toString() {
+        return "WebConfig[bind=" + bind + ", port=" + port + ", token=" + (token == null ? null : "****") + "]";
+    }
 }

@@ -8,10 +8,10 @@ import io.audiopipeline.common.db.Database;
 import io.audiopipeline.common.queue.DeadLetter;
 import io.audiopipeline.common.storage.ObjectStore;
 import io.audiopipeline.common.testing.TestServers;
-import io.audiopipeline.sandbox.ArchiveBuilder;
 import io.audiopipeline.sandbox.AudioFixtures;
 import io.audiopipeline.sandbox.ChildProgram;
 import io.audiopipeline.sandbox.EmbeddedS3;
+import io.audiopipeline.sandbox.GnuTar;
 import io.audiopipeline.sandbox.LocalPipeline;
 import io.audiopipeline.sandbox.TcpPorts;
 import java.io.BufferedReader;
@@ -55,20 +55,21 @@ class WebViewIT {
                 .exists();
         assertThat(Path.of("/usr/bin/chromium")).as("Debian's chromium is installed by bin/setup test").exists();
         Path inbox = Files.createDirectories(tmp.resolve("inbox"));
-        ArchiveBuilder archive = new ArchiveBuilder();
+        // the export as a user packs it: a folder, GNU tar (the hostile name is a real file name there)
+        Path export = Files.createDirectories(tmp.resolve("export/calls"));
         for (int i = 0; i < SENTENCES.size(); i++) {
-            String name = i == 0 ? "calls/meeting.wav" : "calls/call-" + i + ".wav";
-            archive.file(name, AudioFixtures.speech(SENTENCES.get(i), tmp.resolve(i + ".wav")));
+            AudioFixtures.speech(SENTENCES.get(i), export.resolve(i == 0 ? "meeting.wav" : "call-" + i + ".wav"));
         }
-        archive.file(HOSTILE, AudioFixtures.tone(tmp.resolve("tone.wav"), 1.0, 16000, 440));
+        Path hostile = tmp.resolve("export").resolve(HOSTILE);
+        Files.createDirectories(hostile.getParent());
+        AudioFixtures.tone(hostile, 1.0, 16000, 440);
         Path logs = ChildProgram.projectRoot().resolve("cli/target/web-logs");
 
         try (EmbeddedS3 s3 = EmbeddedS3.temporary(); ObjectStore store = new ObjectStore(TestServers.s3Config(s3, BUCKET));
              UnifiedJedis redis = TestServers.redis(); Database db = TestServers.freshDatabase()) {
             store.createBucketIfMissing();
             TestServers.flushRedis(redis);
-            Map<String, String> servers = new HashMap<>(TestServers.env());
-            servers.putAll(s3.env(BUCKET));
+            Map<String, String> servers = TestServers.envWith(s3, BUCKET);
             Map<String, String> env = LocalPipeline.env(servers, "web-node", Files.createDirectories(tmp.resolve("scratch")), tmp.resolve("staging"),
                     inbox);
             // a job dead on a queue no worker takes: retrying it moves it to that queue, where it stays
@@ -107,7 +108,7 @@ class WebViewIT {
                 reader.start();
                 try {
                     ready.get(60, TimeUnit.SECONDS);
-                    archive.writeTarGz(inbox.resolve("calls-web.tar.gz"));
+                    GnuTar.packFolder(tmp.resolve("export"), inbox.resolve("calls-web.tar.gz"));
                     ChildProgram transfer = ChildProgram.start("transfer-worker", env, logs, "--once");
                     assertThat(transfer.waitFor(120)).isZero();
                     assertThat(browser.waitFor(6, TimeUnit.MINUTES)).as("browser test finished; so far:%n%s", output).isTrue();

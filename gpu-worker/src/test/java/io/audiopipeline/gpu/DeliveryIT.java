@@ -124,8 +124,7 @@ class DeliveryIT {
              UnifiedJedis redis = TestServers.redis(); Database db = TestServers.freshDatabase()) {
             store.createBucketIfMissing();
             TestServers.flushRedis(redis);
-            Map<String, String> servers = new HashMap<>(TestServers.env());
-            servers.putAll(s3.env(BUCKET));
+            Map<String, String> servers = TestServers.envWith(s3, BUCKET);
             Map<String, String> env = LocalPipeline.env(servers, "delivery-node", scratch, tmp.resolve("staging"), inbox);
             env.put("WEBHOOK_URL", webhookUrl());
             env.put("WEBHOOK_SECRET", SECRET);

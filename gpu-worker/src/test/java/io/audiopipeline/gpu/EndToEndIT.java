@@ -18,6 +18,7 @@ import io.audiopipeline.common.storage.ObjectStore;
 import io.audiopipeline.sandbox.ArchiveBuilder;
 import io.audiopipeline.sandbox.AudioFixtures;
 import io.audiopipeline.sandbox.EmbeddedS3;
+import io.audiopipeline.sandbox.GnuTar;
 import io.audiopipeline.common.testing.TestServers;
 import io.audiopipeline.sandbox.ChildProgram;
 import io.audiopipeline.sandbox.LocalPipeline;
@@ -160,9 +161,7 @@ class EndToEndIT {
         // steady hiss on a fixed seed: the CPU engine, like any recogniser, may guess a word in some random noise
         ffmpeg("anoisesrc=c=white:a=0.01:seed=1", "4", voicemail.resolve("noise.flac"));
         Path inbox = Files.createDirectories(tmp.resolve("inbox"));
-        Process tar = new ProcessBuilder("tar", "-C", export.toString(), "-czf", inbox.resolve("export.tar.gz").toString(), ".")
-                .redirectErrorStream(true).start();
-        assertThat(tar.waitFor()).isZero();
+        GnuTar.packFolder(export, inbox.resolve("export.tar.gz"));
 
         Path scratch = Files.createDirectories(tmp.resolve("scratch"));
         Path logs = ChildProgram.projectRoot().resolve("gpu-worker/target/e2e-logs");
@@ -231,9 +230,7 @@ class EndToEndIT {
             Files.copy(LIBRIVOX.resolve(name.substring("librivox/".length())), export.resolve(name.substring("librivox/".length())));
         }
         Path inbox = Files.createDirectories(tmp.resolve("inbox"));
-        Process tar = new ProcessBuilder("tar", "-C", export.getParent().toString(), "-czf", inbox.resolve("librivox.tar.gz").toString(),
-                "librivox").redirectErrorStream(true).start();
-        assertThat(tar.waitFor()).isZero();
+        GnuTar.packFolder(export.getParent(), inbox.resolve("librivox.tar.gz"), "librivox");
         Path scratch = Files.createDirectories(tmp.resolve("scratch"));
         Path logs = ChildProgram.projectRoot().resolve("gpu-worker/target/e2e-logs");
         try (EmbeddedS3 s3 = EmbeddedS3.temporary(); ObjectStore store = new ObjectStore(TestServers.s3Config(s3, BUCKET));
@@ -271,9 +268,7 @@ class EndToEndIT {
 
     /** The three workers' environment: the test servers, this node's scratch and staging, the inbox, the CPU engine. */
     private Map<String, String> pipelineEnv(EmbeddedS3 s3, String node, Path scratch, Path inbox) {
-        Map<String, String> servers = new HashMap<>(TestServers.env());
-        servers.putAll(s3.env(BUCKET));
-        return LocalPipeline.env(servers, node, scratch, tmp.resolve("staging"), inbox);
+        return LocalPipeline.env(TestServers.envWith(s3, BUCKET), node, scratch, tmp.resolve("staging"), inbox);
     }
 
     private static void ffmpeg(String source, String seconds, Path target) throws Exception {

@@ -74,8 +74,7 @@ class LabellingEndToEndIT {
              UnifiedJedis redis = TestServers.redis(); Database db = TestServers.freshDatabase()) {
             store.createBucketIfMissing();
             TestServers.flushRedis(redis);
-            Map<String, String> servers = new HashMap<>(TestServers.env());
-            servers.putAll(s3.env(BUCKET));
+            Map<String, String> servers = TestServers.envWith(s3, BUCKET);
             Map<String, String> env = LocalPipeline.env(servers, "labels-node", scratch, tmp.resolve("staging"), inbox);
             env.put("LABELER", "lexicon");
             env.put("POLICIES_DIR", policies.toString());

@@ -50,7 +50,7 @@ public final class AudioFileRepository {
                             + "error = EXCLUDED.error, updated_at = now() RETURNING " + COLUMNS)
                     .bind("batch", batchId).bind("name", originalFilename).bind("error", error).map(ROW).one();
             if (!"failed".equals(before) && !"completed".equals(before)) {
-                ResultEvents.fileFailed(h, row.audioId());
+                ResultEvents.fileFailed(h, batchId, row.audioId());
             }
             return row;
         });
@@ -61,10 +61,10 @@ public final class AudioFileRepository {
         db.inTransaction(h -> {
             Outbox.lockBatch(h, batchId);
             boolean moved = h.createUpdate("UPDATE audio_files SET status = 'completed', s3_key = :key, sha256 = :sha, size_bytes = :size, "
-                            + "error = NULL, updated_at = now() WHERE audio_id = :id AND status <> 'completed'")
-                    .bind("key", s3Key).bind("sha", sha256).bind("size", sizeBytes).bind("id", audioId).execute() == 1;
+                            + "error = NULL, updated_at = now() WHERE audio_id = :id AND batch_id = :batch AND status <> 'completed'")
+                    .bind("batch", batchId).bind("key", s3Key).bind("sha", sha256).bind("size", sizeBytes).bind("id", audioId).execute() == 1;
             if (moved) {
-                ResultEvents.fileProcessed(h, audioId);
+                ResultEvents.fileProcessed(h, batchId, audioId);
             }
             return moved;
         });

@@ -36,6 +36,13 @@ public record DeliveryConfig(boolean relayEnabled, String resultsQueue, URI webh
                 env.duration("STUCK_AFTER", Duration.ofMinutes(30), Duration.ofSeconds(1)));
     }
 
+    /** The secret never shows, whoever prints this record. */
+    @Override
+    public String toString() {
+        return "DeliveryConfig[resultsQueue=" + resultsQueue + ", webhookUrl=" + (webhookUrl == null ? null : webhookUrl.getHost())
+                + ", webhookSecret=" + (webhookSecret == null ? null : "****") + ", relayEnabled=" + relayEnabled + "]";
+    }
+
     /** Whether this worker runs a relay: there is somewhere to deliver to, and it is not switched off. */
     public boolean relays() {
         return relayEnabled && (resultsQueue != null || webhookUrl != null);

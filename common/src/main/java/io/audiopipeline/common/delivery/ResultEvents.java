@@ -12,8 +12,7 @@ public final class ResultEvents {
     }
 
     /** {@code file.processed}: the recording, its Opus object, its transcript's summary and its labels. */
-    public static void fileProcessed(Handle h, UUID audioId) {
-        String batchId = h.createQuery("SELECT batch_id FROM audio_files WHERE audio_id = :id").bind("id", audioId).mapTo(String.class).one();
+    public static void fileProcessed(Handle h, String batchId, UUID audioId) {
         String data = h.createQuery("SELECT jsonb_build_object('batch_id', f.batch_id, 'audio_id', f.audio_id, "
                         + "'original_filename', f.original_filename, 'opus_s3_key', f.s3_key, 'opus_sha256', f.sha256, 'size_bytes', f.size_bytes, "
                         + "'language', t.language, 'duration_seconds', coalesce(t.duration_seconds, f.duration_seconds), "
@@ -27,8 +26,7 @@ public final class ResultEvents {
     }
 
     /** {@code file.failed}: the recording and why. */
-    public static void fileFailed(Handle h, UUID audioId) {
-        String batchId = h.createQuery("SELECT batch_id FROM audio_files WHERE audio_id = :id").bind("id", audioId).mapTo(String.class).one();
+    public static void fileFailed(Handle h, String batchId, UUID audioId) {
         String data = h.createQuery("SELECT jsonb_build_object('batch_id', batch_id, 'audio_id', audio_id, 'original_filename', original_filename, "
                         + "'reason', error)::text FROM audio_files WHERE audio_id = :id")
                 .bind("id", audioId).mapTo(String.class).one();

@@ -90,6 +90,13 @@ public final class TestServers {
         return db;
     }
 
+    /** The environment of a program using the test Redis and database and {@code s3}'s {@code bucket} (a map to add to). */
+    public static Map<String, String> envWith(EmbeddedS3 s3, String bucket) {
+        Map<String, String> env = env();
+        env.putAll(s3.env(bucket));
+        return env;
+    }
+
     /** The configuration of a client of {@code s3}'s {@code bucket}. */
     public static S3Config s3Config(EmbeddedS3 s3, String bucket) {
         return S3Config.from(new Env(s3.env(bucket)));
