@@ -41,6 +41,7 @@ public final class WorkerProgram {
     /** A worker's {@code main}: runs the program and ends the JVM with its exit status. */
     public void main(Definition definition) {
         GracefulShutdown shutdown = new GracefulShutdown();
+        shutdown.install(name);
         int code = Launcher.run(name, () -> run(Env.system(), definition, shutdown));
         shutdown.mainFinished(code);
         System.exit(code);
@@ -66,14 +67,9 @@ public final class WorkerProgram {
                 resources.add(new OutboxRelay(delivery, infra.database(), infra.redis(), new JobCodec().mapper(), registry, workerId,
                         Clock.systemUTC())).start();
             }
-            if (shutdown != null) {
-                shutdown.install(name, () -> {
-                    try {
-                        service.stop(runtime.gracePeriod());
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
-                });
+            if (shutdown != null && !shutdown.onStop(() -> stopQuietly(service, runtime.gracePeriod()))) {
+                log.info("{} stopped while starting: nothing was taken", name);
+                return 0;
             }
             if (!wiring.servesHealth()) {
                 return service.run();
@@ -82,6 +78,14 @@ public final class WorkerProgram {
                 log.info("{} {} on node {}: {}; health on :{}", name, workerId, runtime.nodeName(), service.describe(), http.port());
                 return service.run();
             }
+        }
+    }
+
+    private static void stopQuietly(Service service, java.time.Duration grace) {
+        try {
+            service.stop(grace);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
