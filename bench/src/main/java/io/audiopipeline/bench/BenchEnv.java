@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import redis.clients.jedis.Protocol;
@@ -58,13 +59,18 @@ final class BenchEnv implements AutoCloseable {
 
     /** Commands the Redis server has run since it started (INFO commandstats), to count a run's commands. */
     long redisCommandsSoFar() {
+        return redisCallsByCommand().values().stream().mapToLong(Long::longValue).sum();
+    }
+
+    /** Calls per command name since the server started (INFO commandstats; a script's own calls included). */
+    Map<String, Long> redisCallsByCommand() {
         String stats = new String((byte[]) redis.sendCommand(Protocol.Command.INFO, "commandstats"));
-        long total = 0;
-        Matcher m = Pattern.compile("calls=(\\d+)").matcher(stats);
+        Map<String, Long> calls = new TreeMap<>();
+        Matcher m = Pattern.compile("cmdstat_([^:]+):calls=(\\d+)").matcher(stats);
         while (m.find()) {
-            total += Long.parseLong(m.group(1));
+            calls.put(m.group(1), Long.parseLong(m.group(2)));
         }
-        return total;
+        return calls;
     }
 
     void reset() throws Exception {

@@ -49,14 +49,37 @@ final class LoadBench {
         if (shape.instantEngine()) {
             env.put("BRIDGE_DIR", OrchestrationBench.instantBridge(e).toString());
         }
-        long redisBefore = e.redisCommandsSoFar();
+        Map<String, Long> redisBefore = e.redisCallsByCommand();
         long dbBefore = transactions(e);
         ResultsConsumer consumer = new ResultsConsumer(e);
         long ownQueries = runToCompletion(e, env, archives, inbox, consumer);
         // the bench's own commands and queries (its polls, its consumer, the count just above) are not the pipeline's
-        long redisCommands = e.redisCommandsSoFar() - redisBefore - consumer.commands();
+        Map<String, Long> redisCalls = callsSince(redisBefore, e.redisCallsByCommand());
+        long redisCommands = redisCalls.values().stream().mapToLong(Long::longValue).sum() - consumer.commands();
         long dbTransactions = transactions(e) - dbBefore - ownQueries - 1;
-        return report(e, shape, redisCommands, dbTransactions) + consumer.report();
+        return report(e, shape, redisCommands, dbTransactions) + byCommand(redisCalls, shape.files()) + consumer.report();
+    }
+
+    private static Map<String, Long> callsSince(Map<String, Long> before, Map<String, Long> after) {
+        Map<String, Long> calls = new java.util.TreeMap<>();
+        after.forEach((command, n) -> {
+            long since = n - before.getOrDefault(command, 0L);
+            if (since > 0) {
+                calls.put(command, since);
+            }
+        });
+        return calls;
+    }
+
+    /** Where the Redis commands go: calls per file of each command (the bench's own consumer and polls included). */
+    private static String byCommand(Map<String, Long> calls, int files) {
+        StringBuilder out = new StringBuilder("Redis calls per file by command (the bench's consumer included):");
+        calls.entrySet().stream()
+                .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
+                .filter(c -> c.getValue() * 100 >= files)
+                .forEach(c -> out.append(String.format(Locale.ROOT, " %s %.2f,", c.getKey(), c.getValue() / (double) files)));
+        out.setLength(out.length() - 1);
+        return out.append("\n\n").toString();
     }
 
     private static Path emptied(Path dir) throws Exception {

@@ -45,8 +45,12 @@ public final class OutboxRelay implements AutoCloseable {
     private static final long LEADER_LOCK = 0x617564696f5f7031L; // "audio_p1"
     private static final int EVENTS_PER_PASS = 500;
     private static final long STUCK_CHECK_MILLIS = 30_000;
-    /** After a wake-up, how long to let more commits arrive so one pass takes them together. */
-    private static final long GATHER_MILLIS = 100;
+    /**
+     * Passes start at most this often: a wake-up soon after a pass waits out the rest, so events that
+     * commit meanwhile go in one transaction (a busy pipeline costs the database a few passes a second,
+     * not one per event), while an event after a quiet spell goes at once.
+     */
+    private static final long MIN_PASS_INTERVAL_MILLIS = 250;
 
     private final DeliveryConfig config;
     private final Database db;
@@ -62,6 +66,7 @@ public final class OutboxRelay implements AutoCloseable {
     private volatile Connection session;
     private Thread thread;
     private long lastHousekeeping;
+    private long lastPass;
     private long lastStuckCheck;
 
     public OutboxRelay(DeliveryConfig config, Database db, UnifiedJedis redis, ObjectMapper json, PrometheusRegistry registry, String workerId,
@@ -113,8 +118,9 @@ public final class OutboxRelay implements AutoCloseable {
                 if (sent < EVENTS_PER_PASS) {
                     // commits during the pass have queued their notifications: this returns at once for them
                     var woken = session.unwrap(PGConnection.class).getNotifications((int) config.pollInterval().toMillis());
-                    if (woken != null && woken.length > 0) {
-                        Thread.sleep(GATHER_MILLIS);
+                    long sinceLastPass = clock.millis() - lastPass;
+                    if (woken != null && woken.length > 0 && sinceLastPass < MIN_PASS_INTERVAL_MILLIS) {
+                        Thread.sleep(MIN_PASS_INTERVAL_MILLIS - sinceLastPass);
                     }
                 }
             } catch (InterruptedException e) {
@@ -170,6 +176,7 @@ public final class OutboxRelay implements AutoCloseable {
      * the relay that leads (or by a test that is the only relay).
      */
     public int runOnce() throws Exception {
+        lastPass = clock.millis();
         if (clock.millis() - lastHousekeeping >= config.pollInterval().toMillis()) {
             lastHousekeeping = clock.millis();
             rearmRetried();

@@ -22,17 +22,30 @@ public final class JobPublisher {
             return 1
             """;
 
-    /** ARGV: ttl, then id and payload pairs; returns how many were enqueued now. */
+    /**
+     * ARGV: ttl, then id and payload pairs; returns how many were enqueued now. The marks are read with one
+     * HMGET and the new ones written with one HSET and one LPUSH, so a chunk costs five commands however
+     * many jobs it holds (one HSETNX and one LPUSH per job cost two per file). An id given twice counts once.
+     */
     private static final String PUBLISH_ALL_ONCE = """
-            local enqueued = 0
-            for i = 2, #ARGV, 2 do
-              if redis.call('HSETNX', KEYS[1], ARGV[i], ARGV[i + 1]) == 1 then
-                redis.call('LPUSH', KEYS[2], ARGV[i + 1])
-                enqueued = enqueued + 1
+            local ids = {}
+            for i = 2, #ARGV, 2 do ids[#ids + 1] = ARGV[i] end
+            local marked = redis.call('HMGET', KEYS[1], unpack(ids))
+            local seen, marks, payloads = {}, {}, {}
+            for j, id in ipairs(ids) do
+              if not marked[j] and not seen[id] then
+                seen[id] = true
+                marks[#marks + 1] = id
+                marks[#marks + 1] = ARGV[2 * j + 1]
+                payloads[#payloads + 1] = ARGV[2 * j + 1]
               end
             end
+            if #payloads > 0 then
+              redis.call('HSET', KEYS[1], unpack(marks))
+              redis.call('LPUSH', KEYS[2], unpack(payloads))
+            end
             redis.call('PEXPIRE', KEYS[1], ARGV[1])
-            return enqueued
+            return #payloads
             """;
     /** Jobs per script call: few round trips, and no call that holds Redis for long. */
     private static final int CHUNK = 200;

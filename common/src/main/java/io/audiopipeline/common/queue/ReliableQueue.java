@@ -10,6 +10,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import redis.clients.jedis.AbstractPipeline;
 import redis.clients.jedis.UnifiedJedis;
 import redis.clients.jedis.args.ListDirection;
 import redis.clients.jedis.params.SetParams;
@@ -28,11 +29,6 @@ import redis.clients.jedis.params.SetParams;
  * Retries wait in a sorted set scored by Redis server time, so workers' clocks do not matter.
  */
 public final class ReliableQueue {
-    private static final String COMPLETE = """
-            local removed = redis.call('LREM', KEYS[1], 1, ARGV[1])
-            redis.call('HDEL', KEYS[2], ARGV[2])
-            return removed
-            """;
     private static final String RETRY_LATER = """
             if redis.call('LREM', KEYS[1], 1, ARGV[1]) == 0 then return 0 end
             local t = redis.call('TIME')
@@ -119,8 +115,13 @@ public final class ReliableQueue {
 
     /** The job succeeded (or was handled for good): forget it. */
     public void ack(Delivery delivery) {
-        redis.eval(COMPLETE, List.of(keys.processing(workerId), keys.attempts()),
-                List.of(delivery.payload(), fingerprint(delivery.payload())));
+        // one round trip, two commands: the job leaves the processing list first, so a worker that dies
+        // in between leaves at most a stale attempt count, never a job counted as not yet attempted
+        try (AbstractPipeline p = redis.pipelined()) {
+            p.lrem(keys.processing(workerId), 1, delivery.payload());
+            p.hdel(keys.attempts(), fingerprint(delivery.payload()));
+            p.sync();
+        }
     }
 
     /**

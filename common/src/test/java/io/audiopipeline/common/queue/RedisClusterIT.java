@@ -123,6 +123,15 @@ class RedisClusterIT {
         assertThat(publisher.publishAllOnce(keys, "batch-1", jobs)).isZero();
         assertThat(redis.llen(keys.main())).isEqualTo(451);
         assertThat(publisher.published(keys, "batch-1", "f449.opus")).contains("{\"f\":449}");
+        // taken from the tail in the order they were published
+        assertThat(redis.rpop(keys.main())).isEqualTo("{\"a\":1}");
+        assertThat(redis.rpop(keys.main())).isEqualTo("{\"f\":0}");
+
+        // an id given twice in one call is enqueued once, with its first payload
+        assertThat(publisher.publishAllOnce(keys, "batch-2", List.of(Map.entry("x.opus", "{\"x\":1}"), Map.entry("x.opus", "{\"x\":2}"),
+                Map.entry("y.opus", "{\"y\":1}")))).isEqualTo(2);
+        assertThat(publisher.published(keys, "batch-2", "x.opus")).contains("{\"x\":1}");
+        assertThat(redis.llen(keys.main())).isEqualTo(451);
     }
 
     @Test
