@@ -60,10 +60,13 @@ public final class BenchMain {
                 results.rows.add(TransferBench.runSftp(env, quick ? 128 : 512, quick ? 2 : 3));
             }
             case "queue" -> results.rows.addAll(QueueBench.run(env, quick ? 5_000 : 20_000, 3));
-            case "transcription" -> results.rows.add(TranscriptionBench.run(env, quick ? 30 : 100, 2));
+            case "transcription" -> {
+                results.rows.add(TranscriptionBench.run(env, quick ? 30 : 100, 2));
+                results.rows.add(AccuracyBench.run(env));
+            }
             case "orchestration" -> results.rows.add(OrchestrationBench.run(env, quick ? 200 : 1000, quick ? 2 : 3));
-            case "memory" -> results.memory = MemoryBench.run(env, quick ? 512 : 2048, quick ? 200 : 1000, quick ? 50 : 200);
-            case "load" -> results.load = LoadBench.run(env, new LoadBench.Shape(quick ? 40 : 200, 1, false))
+            case "memory" -> results.memory = MemoryBench.run(env, quick ? 512 : 1024, quick ? 200 : 500, quick ? 50 : 200);
+            case "load" -> results.load = LoadBench.run(env, new LoadBench.Shape(quick ? 40 : 100, 1, false))
                     + LoadBench.run(env, new LoadBench.Shape(quick ? 4 : 20, quick ? 20 : 50, true));
             default -> throw new IllegalArgumentException("no bench section " + section);
         }

@@ -19,6 +19,8 @@ import io.audiopipeline.sandbox.ArchiveBuilder;
 import io.audiopipeline.sandbox.AudioFixtures;
 import io.audiopipeline.sandbox.EmbeddedS3;
 import io.audiopipeline.sandbox.GnuTar;
+import io.audiopipeline.sandbox.LibriVox;
+import io.audiopipeline.sandbox.WordErrorRate;
 import io.audiopipeline.common.testing.TestServers;
 import io.audiopipeline.sandbox.ChildProgram;
 import io.audiopipeline.sandbox.LocalPipeline;
@@ -210,9 +212,6 @@ class EndToEndIT {
         }
     }
 
-    /** pocketsphinx-testdata: five LibriVox sentences read by a person, with their reference transcripts. */
-    private static final Path LIBRIVOX = Path.of("/usr/share/pocketsphinx/test/data/librivox");
-
     /**
      * Real speech, read by a person, through the whole pipeline (WAV → the unpack worker's Opus → the CPU
      * engine): the word error rate against the reference transcripts stays at most 0.30.
@@ -220,15 +219,9 @@ class EndToEndIT {
     @Test
     void realSpeechThroughThePipelineIsRecognisedWithAWordErrorRateOfAtMostThirtyPercent() throws Exception {
         Map<String, String> references = new LinkedHashMap<>();
-        for (String line : Files.readAllLines(LIBRIVOX.resolve("transcription"))) {
-            String id = line.substring(line.lastIndexOf('(') + 1, line.lastIndexOf(')'));
-            references.put("librivox/" + id + ".wav", line.substring(0, line.lastIndexOf('(')).replace("<s>", "").replace("</s>", "").strip());
-        }
+        LibriVox.references().forEach((name, text) -> references.put("librivox/" + name, text));
         // packed as a user packs a folder: GNU tar of the directory of recordings
-        Path export = Files.createDirectories(tmp.resolve("export/librivox"));
-        for (String name : references.keySet()) {
-            Files.copy(LIBRIVOX.resolve(name.substring("librivox/".length())), export.resolve(name.substring("librivox/".length())));
-        }
+        Path export = LibriVox.copyTo(tmp.resolve("export/librivox"));
         Path inbox = Files.createDirectories(tmp.resolve("inbox"));
         GnuTar.packFolder(export.getParent(), inbox.resolve("librivox.tar.gz"), "librivox");
         Path scratch = Files.createDirectories(tmp.resolve("scratch"));

@@ -1,4 +1,4 @@
-package io.audiopipeline.gpu;
+package io.audiopipeline.sandbox;
 
 import java.util.Arrays;
 import java.util.List;
@@ -6,7 +6,7 @@ import java.util.Locale;
 import java.util.Map;
 
 /** Word error rate: (substitutions + deletions + insertions) / reference words, over lower-cased words. */
-final class WordErrorRate {
+public final class WordErrorRate {
     /** Spellings that are the same word: the recogniser's dictionary writes "mr" where a transcript says "mister". */
     private static final Map<String, String> SAME_WORD = Map.of("mr", "mister", "mrs", "missus");
 
@@ -19,17 +19,21 @@ final class WordErrorRate {
     }
 
     /** Adds one recording: its reference transcript and what was recognised. */
-    void add(String reference, String hypothesis) {
+    public void add(String reference, String hypothesis) {
         List<String> ref = words(reference);
         errors += distance(ref, words(hypothesis));
         words += ref.size();
     }
 
-    double rate() {
+    public double rate() {
         return words == 0 ? 0 : errors / (double) words;
     }
 
-    long referenceWords() {
+    public long errors() {
+        return errors;
+    }
+
+    public long referenceWords() {
         return words;
     }
 

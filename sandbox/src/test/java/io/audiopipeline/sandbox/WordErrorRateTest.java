@@ -1,4 +1,4 @@
-package io.audiopipeline.gpu;
+package io.audiopipeline.sandbox;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
