@@ -34,8 +34,12 @@ public final class Outbox {
                         + "INSERT INTO outbox (event_id, batch_id, seq, type, audio_id, data) "
                         + "SELECT :id, :batch, outbox_seq, :type, :audio, :data::jsonb FROM s")
                 .bind("id", id).bind("batch", batchId).bind("type", type).bind("audio", audioId).bind("data", dataJson).execute();
-        // wakes the relays when the transaction commits (never before: a rolled-back event wakes nobody)
-        h.createQuery("SELECT pg_notify('" + CHANNEL + "', '')").mapTo(String.class).one();
+        // wakes the relay when the transaction commits (never before: a rolled-back event wakes nobody). Only
+        // when no other event waits: a relay with events to send is busy and passes again without being woken,
+        // so a busy pipeline does not make the relay's session read one notification per event; and a relay
+        // that missed one still looks every RELAY_POLL_INTERVAL
+        h.createQuery("SELECT pg_notify('" + CHANNEL + "', '') WHERE NOT EXISTS "
+                + "(SELECT 1 FROM outbox WHERE published_at IS NULL AND event_id <> :id)").bind("id", id).mapTo(String.class).findOne();
         return id;
     }
 }

@@ -46,9 +46,9 @@ public final class OutboxRelay implements AutoCloseable {
     private static final int EVENTS_PER_PASS = 500;
     private static final long STUCK_CHECK_MILLIS = 30_000;
     /**
-     * Passes start at most this often: a wake-up soon after a pass waits out the rest, so events that
-     * commit meanwhile go in one transaction (a busy pipeline costs the database a few passes a second,
-     * not one per event), while an event after a quiet spell goes at once.
+     * Passes start at most this often: while events keep coming, the relay passes every this many
+     * milliseconds and takes what committed meanwhile in one transaction (a busy pipeline costs the database
+     * a few passes a second, not one per event); an event after a quiet spell wakes it and goes at once.
      */
     private static final long MIN_PASS_INTERVAL_MILLIS = 250;
 
@@ -105,21 +105,28 @@ public final class OutboxRelay implements AutoCloseable {
         while (running) {
             try {
                 if (session == null) {
-                    session = listen();
+                    session = db.dataSource().getConnection();
                     leading = false;
                 }
                 if (!leading) {
-                    // blocks until the relay that leads is gone (its session ended); no polling meanwhile
+                    // blocks until the relay that leads is gone (its session ended); no polling meanwhile. Only the
+                    // leader listens: a session blocked here would never read its notifications, and PostgreSQL
+                    // keeps every notification until all listeners have read it (a full queue fails NOTIFY)
                     takeLead(session);
+                    listen(session);
                     leading = true;
                     log.info("this worker's relay now publishes the result events");
                 }
                 int sent = runOnce();
+                if (sent == 0) {
+                    // idle: wait for a commit's notification (those of commits during the pass return at once), or poll
+                    session.unwrap(PGConnection.class).getNotifications((int) config.pollInterval().toMillis());
+                }
                 if (sent < EVENTS_PER_PASS) {
-                    // commits during the pass have queued their notifications: this returns at once for them
-                    var woken = session.unwrap(PGConnection.class).getNotifications((int) config.pollInterval().toMillis());
+                    // busy (the last pass sent something, so events may be committing without a notification, see
+                    // Outbox#append): the next pass comes MIN_PASS_INTERVAL after this one, taking what arrived meanwhile
                     long sinceLastPass = clock.millis() - lastPass;
-                    if (woken != null && woken.length > 0 && sinceLastPass < MIN_PASS_INTERVAL_MILLIS) {
+                    if (sinceLastPass < MIN_PASS_INTERVAL_MILLIS) {
                         Thread.sleep(MIN_PASS_INTERVAL_MILLIS - sinceLastPass);
                     }
                 }
@@ -142,14 +149,9 @@ public final class OutboxRelay implements AutoCloseable {
         session = closeQuietly(session);
     }
 
-    private Connection listen() throws SQLException {
-        Connection c = db.dataSource().getConnection();
-        try (Statement st = c.createStatement()) {
+    private static void listen(Connection session) throws SQLException {
+        try (Statement st = session.createStatement()) {
             st.execute("LISTEN " + Outbox.CHANNEL);
-            return c;
-        } catch (SQLException e) {
-            closeQuietly(c);
-            throw e;
         }
     }
 
