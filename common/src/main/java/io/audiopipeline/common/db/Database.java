@@ -68,6 +68,14 @@ public final class Database implements AutoCloseable {
         return pool;
     }
 
+    /**
+     * Ends a connection taken from {@link #dataSource()} for good instead of giving it back: for a session
+     * that holds session state (a LISTEN, a session-level advisory lock) the next borrower must not inherit.
+     */
+    public void discard(Connection c) {
+        pool.evictConnection(c);
+    }
+
     /** Throws when the database cannot answer (readiness). */
     public void check() throws SQLException {
         withHandle(h -> h.createQuery("SELECT 1").mapTo(Integer.class).one());

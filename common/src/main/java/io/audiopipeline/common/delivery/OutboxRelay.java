@@ -138,7 +138,7 @@ public final class OutboxRelay implements AutoCloseable {
                 }
                 // the database or Redis is away: try again after a pause; the outbox keeps every event
                 log.warn("outbox relay pass failed, trying again: {}", e.toString());
-                session = closeQuietly(session);
+                session = endSession(session);
                 try {
                     Thread.sleep(Math.max(1000, config.pollInterval().toMillis()));
                 } catch (InterruptedException ie) {
@@ -146,7 +146,7 @@ public final class OutboxRelay implements AutoCloseable {
                 }
             }
         }
-        session = closeQuietly(session);
+        session = endSession(session);
     }
 
     private static void listen(Connection session) throws SQLException {
@@ -161,13 +161,14 @@ public final class OutboxRelay implements AutoCloseable {
         }
     }
 
-    private static Connection closeQuietly(Connection c) {
+    /**
+     * Ends the relay's session itself, never handing it back to the pool: the session holds the lead (a
+     * session-level advisory lock) and the LISTEN, which a pooled connection would keep for whoever borrows
+     * it next, leaving every relay waiting for a lead nobody uses.
+     */
+    private Connection endSession(Connection c) {
         if (c != null) {
-            try {
-                c.close();
-            } catch (SQLException ignored) {
-                // a broken connection: the pool drops it
-            }
+            db.discard(c);
         }
         return null;
     }
