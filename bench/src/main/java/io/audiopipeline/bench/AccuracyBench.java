@@ -50,7 +50,8 @@ final class AccuracyBench {
                     throw new IllegalStateException("transfer-worker --once failed; log " + transfer.logFile());
                 }
             }
-            awaitCompleted(e);
+            PipelineRuns.await(LIMIT, () -> e.completedBatches() == 1,
+                    "the LibriVox batch did not complete within " + LIMIT.toMinutes() + " minutes");
             List<String[]> recognised = e.db.withHandle(h -> h.createQuery("SELECT f.original_filename, t.text FROM audio_files f "
                     + "JOIN transcripts t USING (audio_id)").map((rs, ctx) -> new String[] {rs.getString(1), rs.getString(2)}).list());
             if (recognised.size() != references.size()) {
@@ -68,16 +69,6 @@ final class AccuracyBench {
         row.extra.put("word errors", wer.errors() + " in " + wer.referenceWords() + String.format(Locale.ROOT, " reference words (%.3f)", wer.rate()));
         row.extra.put("the same decoder on the original WAVs, no pipeline", String.format(Locale.ROOT, "%.3f", directOnWavs(e, references)));
         return row;
-    }
-
-    private static void awaitCompleted(BenchEnv e) throws Exception {
-        long deadline = System.nanoTime() + LIMIT.toNanos();
-        while (e.db.withHandle(h -> h.createQuery("SELECT count(*) FROM batches WHERE status = 'completed'").mapTo(Long.class).one()) == 0) {
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("the LibriVox batch did not complete within " + LIMIT.toMinutes() + " minutes");
-            }
-            Thread.sleep(500);
-        }
     }
 
     /** The bridge's decoder called directly on each WAV, one process: the engine's own word error rate. */

@@ -73,6 +73,15 @@ final class BenchEnv implements AutoCloseable {
         return calls;
     }
 
+    /** Batches completed so far (one query: a bench's poll), or -1 while the database does not answer. */
+    long completedBatches() {
+        try {
+            return db.withHandle(h -> h.createQuery("SELECT count(*) FROM batches WHERE status = 'completed'").mapTo(Long.class).one());
+        } catch (Exception ex) {
+            return -1;
+        }
+    }
+
     void reset() throws Exception {
         redis.flushDB();
         db.withHandle(h -> h.execute("TRUNCATE transcripts, audio_files, pipeline_events, transfers, batches CASCADE"));

@@ -122,7 +122,7 @@ final class LoadBench {
             }
             // poll once a second: the polls are the bench's own database round trips
             long deadline = System.nanoTime() + LIMIT.toNanos();
-            while (completedBatches(e) != archives.size()) {
+            while (e.completedBatches() != archives.size()) {
                 polls++;
                 if (System.nanoTime() > deadline) {
                     throw new IllegalStateException("load run did not finish within " + LIMIT.toMinutes() + " minutes");
@@ -240,14 +240,6 @@ final class LoadBench {
         double rate = rows.size() / Math.max(0.001, last - first);
         return String.format(Locale.ROOT, "| %s | %d | %.2f | %.2f | %.2f |%n", name, rows.size(), rate,
                 latencies[latencies.length / 2], latencies[Math.min(latencies.length - 1, (int) (latencies.length * 0.99))]);
-    }
-
-    private static long completedBatches(BenchEnv e) {
-        try {
-            return e.db.withHandle(h -> h.createQuery("SELECT count(*) FROM batches WHERE status = 'completed'").mapTo(Long.class).one());
-        } catch (Exception ex) {
-            return -1;
-        }
     }
 
     private static long transactions(BenchEnv e) throws Exception {
