@@ -51,23 +51,27 @@ public final class BenchMain {
         System.exit(0);
     }
 
-    /** One section, at the full or the quick size (the quick one measures the same things on less). */
+    /**
+     * One section, at the full or the quick size (the quick one measures the same things on less). The full
+     * sizes are the smallest whose medians came out as the larger ones' did (per file, per MB or per job),
+     * so that the whole run stays under 15 minutes on two cores.
+     */
     private static void run(String section, BenchEnv env, boolean quick, Results results) throws Exception {
         switch (section) {
-            case "conversion" -> results.rows.add(ConversionBench.run(env, quick ? 40 : 200, quick ? 2 : 3));
+            case "conversion" -> results.rows.add(ConversionBench.run(env, quick ? 40 : 100, quick ? 2 : 3));
             case "transfer" -> {
-                results.rows.add(TransferBench.run(env, quick ? 256 : 1024, quick ? 3 : 5));
-                results.rows.add(TransferBench.runSftp(env, quick ? 128 : 512, quick ? 2 : 3));
+                results.rows.add(TransferBench.run(env, quick ? 256 : 512, quick ? 3 : 5));
+                results.rows.add(TransferBench.runSftp(env, quick ? 128 : 256, quick ? 2 : 3));
             }
-            case "queue" -> results.rows.addAll(QueueBench.run(env, quick ? 5_000 : 20_000, 3));
+            case "queue" -> results.rows.addAll(QueueBench.run(env, quick ? 5_000 : 10_000, 3));
             case "transcription" -> {
-                results.rows.add(TranscriptionBench.run(env, quick ? 30 : 100, 2));
+                results.rows.add(TranscriptionBench.run(env, quick ? 30 : 60, 2));
                 results.rows.add(AccuracyBench.run(env));
             }
-            case "orchestration" -> results.rows.add(OrchestrationBench.run(env, quick ? 200 : 1000, quick ? 2 : 3));
-            case "memory" -> results.memory = MemoryBench.run(env, quick ? 512 : 1024, quick ? 200 : 500, quick ? 50 : 200);
-            case "load" -> results.load = LoadBench.run(env, new LoadBench.Shape(quick ? 40 : 100, 1, false))
-                    + LoadBench.run(env, new LoadBench.Shape(quick ? 4 : 20, quick ? 20 : 50, true));
+            case "orchestration" -> results.rows.add(OrchestrationBench.run(env, quick ? 200 : 600, quick ? 2 : 3));
+            case "memory" -> results.memory = MemoryBench.run(env, quick ? 256 : 512, quick ? 100 : 300, quick ? 50 : 100);
+            case "load" -> results.load = LoadBench.run(env, new LoadBench.Shape(quick ? 40 : 60, 1, false))
+                    + LoadBench.run(env, new LoadBench.Shape(quick ? 4 : 10, quick ? 20 : 50, true));
             default -> throw new IllegalArgumentException("no bench section " + section);
         }
     }

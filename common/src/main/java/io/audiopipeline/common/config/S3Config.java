@@ -6,7 +6,15 @@ import java.util.Set;
 /** Object store settings; an endpoint means an S3-compatible server addressed path-style. */
 public record S3Config(URI endpoint, String accessKey, String secretKey, String region, String bucket,
                        String archivePrefix, String processedPrefix,
-                       long multipartThresholdBytes, long multipartPartSizeBytes, int uploadConcurrency) {
+                       long multipartThresholdBytes, long multipartPartSizeBytes, int uploadConcurrency,
+                       PartChecksum partChecksum) {
+    /**
+     * The checksum each part of a streamed multipart upload carries, which the store checks on receipt:
+     * CRC32C (S3's additional checksums; cheap to compute) or Content-MD5 (for S3-compatible servers that
+     * reject the {@code x-amz-checksum-*} headers).
+     */
+    public enum PartChecksum { CRC32C, MD5 }
+
     public static final String DEFAULT_BUCKET = "audio-pipeline";
     public static final String DEFAULT_REGION = "us-east-1";
     public static final long DEFAULT_MULTIPART_THRESHOLD_BYTES = 100L * 1024 * 1024;
@@ -32,7 +40,8 @@ public record S3Config(URI endpoint, String accessKey, String secretKey, String 
                 prefix(env, "S3_PROCESSED_PREFIX", "processed/"),
                 env.bytes("S3_MULTIPART_THRESHOLD", DEFAULT_MULTIPART_THRESHOLD_BYTES, MIN_PART_SIZE_BYTES),
                 env.bytes("S3_MULTIPART_PART_SIZE", DEFAULT_MULTIPART_PART_SIZE_BYTES, MIN_PART_SIZE_BYTES),
-                env.integer("S3_UPLOAD_CONCURRENCY", DEFAULT_UPLOAD_CONCURRENCY, 1, 64));
+                env.integer("S3_UPLOAD_CONCURRENCY", DEFAULT_UPLOAD_CONCURRENCY, 1, 64),
+                env.choice("S3_PART_CHECKSUM", PartChecksum.CRC32C, PartChecksum.class));
     }
 
     private static String prefix(Env env, String name, String defaultValue) {

@@ -16,16 +16,21 @@ import java.util.concurrent.Future;
 import java.util.concurrent.Semaphore;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.ChecksumAlgorithm;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
 import software.amazon.awssdk.services.s3.model.PutObjectRequest;
+import software.amazon.awssdk.services.s3.model.UploadPartRequest;
+import software.amazon.awssdk.services.s3.model.UploadPartResponse;
 
 /**
  * Uploads a stream read exactly once: its SHA-256 is computed as it is read, and each part goes to S3
- * with its own MD5 (Content-MD5), which the store checks on receipt, while the next parts are read: up to
+ * with its own checksum (S3_PART_CHECKSUM: CRC32C, computed by the SDK as it sends the part, or
+ * Content-MD5), which the store checks on receipt, while the next parts are read: up to
  * S3_UPLOAD_CONCURRENCY parts in flight (fewer when a third of the heap cannot hold them), so reading and
  * sending overlap and memory stays at that many parts.
  * A stream no longer than one part is one PUT that also carries the SHA-256 as metadata; a multipart
- * object cannot (its hash is known only at the end), and is verified by its size, its parts by their MD5.
+ * object cannot (its hash is known only at the end), and is verified by its size, its parts by their
+ * checksums. A single PUT always carries Content-MD5 (its ETag is then that MD5, whatever the setting).
  * A failed multipart upload is aborted.
  */
 final class StreamUpload {
@@ -41,7 +46,7 @@ final class StreamUpload {
     StoredObject upload(InputStream in, String key, long sizeBytes, TransferProgress progress) throws IOException {
         int partSize = (int) Math.min(Integer.MAX_VALUE - 8, config.multipartPartSizeBytes());
         MessageDigest sha = Checksums.sha256Digest();
-        byte[] first = in.readNBytes(partSize);
+        byte[] first = sizeBytes < partSize ? in.readNBytes(partSize) : readPart(in, partSize);
         sha.update(first);
         if (first.length < partSize) {
             return single(key, first, sha, progress);
@@ -59,7 +64,8 @@ final class StreamUpload {
 
     private StoredObject multipart(InputStream in, String key, byte[] first, MessageDigest sha, int partSize, long sizeBytes,
                                    TransferProgress progress) throws IOException {
-        String uploadId = s3.createMultipartUpload(b -> b.bucket(config.bucket()).key(key)).uploadId();
+        String uploadId = s3.createMultipartUpload(b -> b.bucket(config.bucket()).key(key).checksumAlgorithm(partChecksumAlgorithm()))
+                .uploadId();
         int inFlight = partsInFlight(partSize);
         ExecutorService senders = Executors.newFixedThreadPool(inFlight, r -> {
             Thread t = new Thread(r, "s3-part");
@@ -79,7 +85,7 @@ final class StreamUpload {
                 slots.acquire();
                 parts.add(senders.submit(send(key, uploadId, number, part, slots)));
                 progress.update(read, Math.max(read, sizeBytes));
-                part = in.readNBytes(partSize);
+                part = readPart(in, partSize);
             }
             List<CompletedPart> done = new ArrayList<>();
             for (Future<CompletedPart> f : parts) {
@@ -103,13 +109,35 @@ final class StreamUpload {
     private java.util.concurrent.Callable<CompletedPart> send(String key, String uploadId, int number, byte[] bytes, Semaphore slots) {
         return () -> {
             try {
-                String etag = s3.uploadPart(b -> b.bucket(config.bucket()).key(key).uploadId(uploadId).partNumber(number)
-                        .contentMD5(md5(bytes)).contentLength((long) bytes.length), body(bytes)).eTag();
-                return CompletedPart.builder().partNumber(number).eTag(etag).build();
+                UploadPartRequest.Builder part = UploadPartRequest.builder().bucket(config.bucket()).key(key).uploadId(uploadId)
+                        .partNumber(number).contentLength((long) bytes.length);
+                if (config.partChecksum() == S3Config.PartChecksum.MD5) {
+                    part.contentMD5(md5(bytes));
+                } else {
+                    part.checksumAlgorithm(ChecksumAlgorithm.CRC32_C);
+                }
+                UploadPartResponse sent = s3.uploadPart(part.build(), body(bytes));
+                return CompletedPart.builder().partNumber(number).eTag(sent.eTag()).checksumCRC32C(sent.checksumCRC32C()).build();
             } finally {
                 slots.release();
             }
         };
+    }
+
+    /**
+     * The next part, read straight into its own array in reads as large as the stream gives (the JDK's
+     * {@code readNBytes(int)} reads 8 KB at a time into a chain of buffers and copies them once more); only
+     * a short last part is copied, to its length.
+     */
+    private static byte[] readPart(InputStream in, int partSize) throws IOException {
+        byte[] part = new byte[partSize];
+        int n = in.readNBytes(part, 0, partSize);
+        return n == partSize ? part : java.util.Arrays.copyOf(part, n);
+    }
+
+    /** The algorithm the multipart upload declares for its parts' checksums: none when they carry Content-MD5. */
+    private ChecksumAlgorithm partChecksumAlgorithm() {
+        return config.partChecksum() == S3Config.PartChecksum.CRC32C ? ChecksumAlgorithm.CRC32_C : null;
     }
 
     private void abort(String key, String uploadId) {

@@ -20,6 +20,7 @@ class EnvTest {
         assertThat(s3.bucket()).isEqualTo("audio-pipeline");
         assertThat(s3.archivePrefix()).isEqualTo("archives/");
         assertThat(s3.multipartThresholdBytes()).isEqualTo(100L * 1024 * 1024);
+        assertThat(s3.partChecksum()).isEqualTo(S3Config.PartChecksum.CRC32C);
         assertThat(RedisConfig.from(env).url().toString()).isEqualTo("redis://127.0.0.1:6379");
     }
 
@@ -45,6 +46,8 @@ class EnvTest {
                 .hasMessageStartingWith("REDIS_URL: a Redis Cluster has only database 0");
         assertThatThrownBy(() -> S3Config.from(new Env(Map.of("S3_ACCESS_KEY", "a"))))
                 .hasMessage("S3_SECRET_KEY: is required when S3_ACCESS_KEY is set");
+        assertThatThrownBy(() -> S3Config.from(new Env(Map.of("S3_PART_CHECKSUM", "sha1"))))
+                .hasMessage("S3_PART_CHECKSUM: must be one of crc32c, md5, got 'sha1'");
         assertThatThrownBy(() -> DatabaseConfig.from(new Env(Map.of("DATABASE_URL", "postgres://x"))))
                 .hasMessageStartingWith("DATABASE_URL: must start with jdbc:postgresql:");
         assertThatThrownBy(() -> RuntimeConfig.from(new Env(Map.of("VISIBILITY_TIMEOUT", "1s")), 1, 1))
