@@ -125,7 +125,7 @@ public final class ObjectStore implements AutoCloseable {
      * object's size. Returns the SHA-256 of the bytes read: the caller knows then what it uploaded.
      */
     public StoredObject uploadStream(InputStream in, String key, long sizeBytes, TransferProgress progress) throws IOException {
-        StoredObject sent = new StreamUpload(s3, config).upload(in, key, sizeBytes, progress);
+        StoredObject sent = new StreamUpload(s3, multipartS3, config).upload(in, key, sizeBytes, progress);
         StoredObject stored = head(key).orElseThrow(() -> new IntegrityException("s3://" + bucket() + "/" + key + " is missing right after its upload"));
         if (stored.sizeBytes() != sent.sizeBytes() || stored.sha256() != null && !stored.sha256().equals(sent.sha256())) {
             throw new IntegrityException("upload to " + key + " did not verify: sent " + sent.sizeBytes() + " bytes sha256 " + sent.sha256()

@@ -13,9 +13,14 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.Semaphore;
+import java.util.zip.CRC32C;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.S3AsyncClient;
+import software.amazon.awssdk.core.async.AsyncRequestBody;
+import java.nio.ByteBuffer;
 import software.amazon.awssdk.services.s3.model.ChecksumAlgorithm;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
 import software.amazon.awssdk.services.s3.model.PutObjectRequest;
@@ -35,10 +40,12 @@ import software.amazon.awssdk.services.s3.model.UploadPartResponse;
  */
 final class StreamUpload {
     private final S3Client s3;
+    private final S3AsyncClient parts;
     private final S3Config config;
 
-    StreamUpload(S3Client s3, S3Config config) {
+    StreamUpload(S3Client s3, S3AsyncClient parts, S3Config config) {
         this.s3 = s3;
+        this.parts = parts;
         this.config = config;
     }
 
@@ -111,13 +118,17 @@ final class StreamUpload {
             try {
                 UploadPartRequest.Builder part = UploadPartRequest.builder().bucket(config.bucket()).key(key).uploadId(uploadId)
                         .partNumber(number).contentLength((long) bytes.length);
+                String crc32c = null;
                 if (config.partChecksum() == S3Config.PartChecksum.MD5) {
                     part.contentMD5(md5(bytes));
                 } else {
-                    part.checksumAlgorithm(ChecksumAlgorithm.CRC32_C);
+                    crc32c = crc32c(bytes);
+                    part.checksumCRC32C(crc32c);
                 }
-                UploadPartResponse sent = s3.uploadPart(part.build(), body(bytes));
-                return CompletedPart.builder().partNumber(number).eTag(sent.eTag()).checksumCRC32C(sent.checksumCRC32C()).build();
+                UploadPartResponse sent = parts.uploadPart(part.build(), AsyncRequestBody.fromByteBufferUnsafe(ByteBuffer.wrap(bytes))).join();
+                return CompletedPart.builder().partNumber(number).eTag(sent.eTag()).checksumCRC32C(crc32c).build();
+            } catch (CompletionException e) {
+                throw e.getCause() instanceof RuntimeException cause ? cause : e;
             } finally {
                 slots.release();
             }
@@ -160,6 +171,16 @@ final class StreamUpload {
     /** The part's bytes as a body, not copied (the SDK's byte-array bodies copy them). */
     private static RequestBody body(byte[] bytes) {
         return RequestBody.fromContentProvider(() -> new java.io.ByteArrayInputStream(bytes), bytes.length, "application/octet-stream");
+    }
+
+    /**
+     * The part's CRC32C, sent as a header: the store checks it before it keeps the part (the SDK would send
+     * a checksum it computes as a trailer after the body, which not every S3-compatible server checks).
+     */
+    private static String crc32c(byte[] bytes) {
+        CRC32C crc = new CRC32C();
+        crc.update(bytes);
+        return Base64.getEncoder().encodeToString(ByteBuffer.allocate(Integer.BYTES).putInt((int) crc.getValue()).array());
     }
 
     private static String md5(byte[] bytes) {
