@@ -70,7 +70,7 @@ final class TransferBench {
         double bytes = megabytes * 1048576.0;
         row.extra.put("pipeline MB/s", String.format(Locale.ROOT, "%.0f", bytes / Row.median(row.pipeline) / 1048576));
         row.extra.put("raw MB/s", String.format(Locale.ROOT, "%.0f", bytes / Row.median(row.baseline) / 1048576));
-        row.extra.put("pipeline work", "running worker: find the archive, claim, record, read once in place (SHA-256 while uploading, parts with MD5), identity check, HEAD verify, "
+        row.extra.put("pipeline work", "running worker: find the archive, claim, record, read once in place (SHA-256 while uploading, parts with their CRC32C), identity check, HEAD verify, "
                 + "batch row, enqueue, delete source; one warm-up archive first on both sides");
         row.extra.put("baseline work", "a plain SDK upload program in its own JVM (16 MB parts, 256 MB in flight); the sides take turns "
                 + "going first");
