@@ -39,6 +39,7 @@ import software.amazon.awssdk.services.s3.model.UploadPartResponse;
  * A failed multipart upload is aborted.
  */
 final class StreamUpload {
+    private static final int SLICE_BYTES = 2 * 1024 * 1024;
     private final S3Client s3;
     private final S3AsyncClient parts;
     private final S3Config config;
@@ -125,7 +126,7 @@ final class StreamUpload {
                     crc32c = crc32c(bytes);
                     part.checksumCRC32C(crc32c);
                 }
-                UploadPartResponse sent = parts.uploadPart(part.build(), AsyncRequestBody.fromByteBufferUnsafe(ByteBuffer.wrap(bytes))).join();
+                UploadPartResponse sent = parts.uploadPart(part.build(), asyncBody(bytes)).join();
                 return CompletedPart.builder().partNumber(number).eTag(sent.eTag()).checksumCRC32C(crc32c).build();
             } catch (CompletionException e) {
                 throw e.getCause() instanceof RuntimeException cause ? cause : e;
@@ -166,6 +167,20 @@ final class StreamUpload {
     private int partsInFlight(int partSize) {
         long fits = Runtime.getRuntime().maxMemory() / 3 / partSize - 1;
         return (int) Math.max(1, Math.min(config.uploadConcurrency(), fits));
+    }
+
+    /**
+     * The part's bytes as a body of slices, not copied: the HTTP client copies each slice into a pooled
+     * native buffer as it writes it, so native memory stays at a few slices per connection (one slice of
+     * the whole part would take a native copy of the part for as long as it is sent).
+     */
+    private static AsyncRequestBody asyncBody(byte[] bytes) {
+        ByteBuffer[] slices = new ByteBuffer[(bytes.length + SLICE_BYTES - 1) / SLICE_BYTES];
+        for (int i = 0; i < slices.length; i++) {
+            int offset = i * SLICE_BYTES;
+            slices[i] = ByteBuffer.wrap(bytes, offset, Math.min(SLICE_BYTES, bytes.length - offset)).slice();
+        }
+        return AsyncRequestBody.fromByteBuffersUnsafe(slices);
     }
 
     /** The part's bytes as a body, not copied (the SDK's byte-array bodies copy them). */
