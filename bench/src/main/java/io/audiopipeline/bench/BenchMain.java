@@ -60,8 +60,8 @@ public final class BenchMain {
         switch (section) {
             case "conversion" -> results.rows.add(ConversionBench.run(env, quick ? 40 : 100, quick ? 2 : 3));
             case "transfer" -> {
-                results.rows.add(TransferBench.run(env, quick ? 256 : 512, quick ? 3 : 5));
-                results.rows.add(TransferBench.runSftp(env, quick ? 128 : 256, quick ? 2 : 3));
+                results.rows.add(TransferBench.run(env, quick ? 256 : 512, quick ? 3 : 7));
+                results.rows.add(TransferBench.runSftp(env, quick ? 128 : 256, quick ? 2 : 5));
             }
             case "queue" -> results.rows.addAll(QueueBench.run(env, quick ? 5_000 : 10_000, 3));
             case "transcription" -> {
