@@ -29,8 +29,8 @@ import software.amazon.awssdk.services.s3.model.UploadPartResponse;
 
 /**
  * Uploads a stream read exactly once: its SHA-256 is computed as it is read, and each part goes to S3
- * with its own checksum (S3_PART_CHECKSUM: CRC32C, computed by the SDK as it sends the part, or
- * Content-MD5), which the store checks on receipt, while the next parts are read: up to
+ * through the asynchronous (Netty) client with its own checksum in a header (S3_PART_CHECKSUM: CRC32C or
+ * Content-MD5), which the store checks before it keeps the part, while the next parts are read: up to
  * S3_UPLOAD_CONCURRENCY parts in flight (fewer when a third of the heap cannot hold them), so reading and
  * sending overlap and memory stays at that many parts.
  * A stream no longer than one part is one PUT that also carries the SHA-256 as metadata; a multipart
