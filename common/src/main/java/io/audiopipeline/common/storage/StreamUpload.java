@@ -3,24 +3,25 @@ package io.audiopipeline.common.storage;
 import io.audiopipeline.common.config.S3Config;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.Semaphore;
 import java.util.zip.CRC32C;
-import software.amazon.awssdk.core.sync.RequestBody;
-import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.s3.S3AsyncClient;
 import software.amazon.awssdk.core.async.AsyncRequestBody;
-import java.nio.ByteBuffer;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.S3AsyncClient;
+import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.ChecksumAlgorithm;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
 import software.amazon.awssdk.services.s3.model.PutObjectRequest;
@@ -139,12 +140,18 @@ final class StreamUpload {
     /**
      * The next part, read straight into its own array in reads as large as the stream gives (the JDK's
      * {@code readNBytes(int)} reads 8 KB at a time into a chain of buffers and copies them once more); only
-     * a short last part is copied, to its length.
+     * a short last part is copied, to its length. The array is made only once a byte has come: the end of
+     * the stream costs no part-sized array.
      */
     private static byte[] readPart(InputStream in, int partSize) throws IOException {
+        int first = in.read();
+        if (first < 0) {
+            return new byte[0];
+        }
         byte[] part = new byte[partSize];
-        int n = in.readNBytes(part, 0, partSize);
-        return n == partSize ? part : java.util.Arrays.copyOf(part, n);
+        part[0] = (byte) first;
+        int n = 1 + in.readNBytes(part, 1, partSize - 1);
+        return n == partSize ? part : Arrays.copyOf(part, n);
     }
 
     /** The algorithm the multipart upload declares for its parts' checksums: none when they carry Content-MD5. */

@@ -14,6 +14,7 @@ import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -60,6 +61,21 @@ class StreamUploadIT {
             Path back = dir.resolve("back.bin");
             assertThat(store.download(key, back, Files.size(source), sent.sha256(), TransferProgress.NONE).sizeBytes())
                     .isEqualTo(Files.size(source));
+        }
+    }
+
+    @Test
+    void aStreamOfWholePartsEndsWithItsLastPartAndSendsNoEmptyOne() throws Exception {
+        Path source = RandomFiles.write(dir.resolve("c.bin"), 2 * PART, 13);
+        String key = "archives/whole-parts.bin";
+        try (WireTap wire = new WireTap(s3.endpoint(), -1);
+             ObjectStore store = new ObjectStore(config(wire.endpoint().toString(), S3Config.PartChecksum.CRC32C));
+             InputStream in = Files.newInputStream(source)) {
+            StoredObject sent = store.uploadStream(in, key, Files.size(source), TransferProgress.NONE);
+            assertThat(sent.sizeBytes()).isEqualTo(2 * PART);
+            assertThat(wire.occurrences("x-amz-checksum-crc32c:")).as("parts sent").isEqualTo(2);
+            assertThat(store.download(key, dir.resolve("back-c.bin"), 2 * PART, Checksums.sha256(source), TransferProgress.NONE)
+                    .sha256()).isEqualTo(sent.sha256());
         }
     }
 
