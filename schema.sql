@@ -159,15 +159,46 @@ CREATE TABLE IF NOT EXISTS transfers (
 -- a local source is hashed while it is uploaded: its record exists before its SHA-256 is known
 ALTER TABLE transfers ALTER COLUMN sha256 DROP NOT NULL;
 
--- Progress per batch, from the files' rows.
+-- PostgreSQL is the system of record: every recording has its row from the hand-off on (pending, with the
+-- path of its Opus file on its node's scratch volume), and the batch's counts live in its row, moved only in
+-- the transaction that settles a file (under the batch row's lock). Redis mirrors them.
+ALTER TABLE audio_files ADD COLUMN IF NOT EXISTS opus_path text;
+-- the worker that took the file last (its Redis heartbeat says whether it still lives)
+ALTER TABLE audio_files ADD COLUMN IF NOT EXISTS claimed_by text;
+CREATE INDEX IF NOT EXISTS audio_files_open_idx ON audio_files (batch_id) WHERE status IN ('pending', 'transcribing');
+-- set by the hand-off's transaction (rows and total written); null for a batch handed off by an older release
+ALTER TABLE batches ADD COLUMN IF NOT EXISTS handed_off_at timestamptz;
+-- the completion's work outside the database (scratch dir, archive retention, key TTL) ran to its end
+ALTER TABLE batches ADD COLUMN IF NOT EXISTS finalized_at timestamptz;
+-- the unpack worker that took the batch last
+ALTER TABLE batches ADD COLUMN IF NOT EXISTS claimed_by text;
+
+-- Dead letters, the record behind each queue:<q>:dead list (which Redis may lose): a stable id, the payload
+-- verbatim, why, and what became of it (re-queued or purged by an operator).
+CREATE TABLE IF NOT EXISTS dead_letters (
+    id          uuid        PRIMARY KEY,
+    queue       text        NOT NULL,
+    payload     text        NOT NULL,
+    error       text        NOT NULL,
+    attempts    integer     NOT NULL DEFAULT 0,
+    worker      text,
+    failed_at   timestamptz NOT NULL DEFAULT now(),
+    settled_at  timestamptz,
+    settled_as  text        CHECK (settled_as IS NULL OR settled_as IN ('requeued', 'purged'))
+);
+CREATE INDEX IF NOT EXISTS dead_letters_open_idx ON dead_letters (queue, failed_at) WHERE settled_at IS NULL;
+
+-- Progress per batch: the counts of its row (the one place they are kept).
+DROP VIEW IF EXISTS stuck_batches;
+DROP VIEW IF EXISTS batch_progress;
 CREATE OR REPLACE VIEW batch_progress AS
 SELECT b.batch_id,
        b.status,
        b.node,
        b.total_files,
-       count(f.audio_id) FILTER (WHERE f.status = 'completed')                   AS processed_files,
-       count(f.audio_id) FILTER (WHERE f.status = 'failed')                      AS failed_files,
-       count(f.audio_id) FILTER (WHERE f.status IN ('pending', 'transcribing', 'transcribed')) AS pending_files,
+       b.processed_files,
+       b.failed_files,
+       greatest(coalesce(b.total_files, 0) - b.processed_files - b.failed_files, 0) AS pending_files,
        b.created_at,
        b.completed_at,
        greatest(b.updated_at, max(f.updated_at))                                 AS last_progress_at

@@ -45,7 +45,11 @@ record GpuBatchRun(double wallSeconds, double busyFraction, List<Double> overhea
         }
         new BatchRepository(e.db).insertIfAbsent(batchId, "archives/x.tar", "x.tar", null, null, Instant.now());
         BatchTracker tracker = new BatchTracker(e.redis);
-        tracker.initialize(batchId, files, "archives/x.tar", NODE);
+        List<String> names = new ArrayList<>();
+        for (int i = 0; i < files; i++) {
+            names.add("clip-" + i + ".mp3");
+        }
+        BenchHandOff.record(e, batchId, NODE, names, batchFiles);
         try (ChildProgram gpu = PipelineRuns.startAndAwait(e, "gpu-worker", env, QueueKeys.transcribe(NODE))) {
             String metricsUrl = "http://127.0.0.1:" + port(gpu) + "/metrics";
             double busyBefore = busySeconds(metricsUrl);

@@ -35,12 +35,18 @@ final class TranscriptionRun {
         Path dir = Files.createDirectories(Path.of(env.get("SCRATCH_ROOT")).resolve(batchId).resolve("opus"));
         new BatchRepository(e.db).insertIfAbsent(batchId, "archives/x.tar", "x.tar", null, null, Instant.now());
         BatchTracker tracker = new BatchTracker(e.redis);
-        tracker.initialize(batchId, files, "archives/x.tar", node);
+        List<String> names = new java.util.ArrayList<>();
+        List<Path> paths = new java.util.ArrayList<>();
+        for (int i = 0; i < files; i++) {
+            names.add("m-" + i + ".mp3");
+            paths.add(Files.copy(clips.get(i % clips.size()), dir.resolve(String.format("%05d.opus", i))));
+        }
+        BenchHandOff.record(e, batchId, node, names, paths);
         JobCodec codec = new JobCodec();
         try (ChildProgram gpu = PipelineRuns.startAndAwait(e, "gpu-worker", env, QueueKeys.transcribe(node));
              RssSampler rss = new RssSampler(gpu.pid())) {
             for (int i = 0; i < files; i++) {
-                Path f = Files.copy(clips.get(i % clips.size()), dir.resolve(String.format("%05d.opus", i)));
+                Path f = paths.get(i);
                 new JobPublisher(e.redis, Duration.ofDays(1)).publishOnce(QueueKeys.transcribe(node), batchId, "m-" + i + ".mp3",
                         codec.encode(new TranscriptionJob(batchId, f.toString(), "m-" + i + ".mp3", null, null)));
             }

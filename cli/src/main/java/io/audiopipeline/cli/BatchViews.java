@@ -1,7 +1,5 @@
 package io.audiopipeline.cli;
 
-import io.audiopipeline.common.batch.BatchCounts;
-import io.audiopipeline.common.batch.BatchTracker;
 import io.audiopipeline.common.db.Database;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -11,14 +9,12 @@ import java.util.List;
 import java.util.Optional;
 import org.jdbi.v3.core.mapper.reflect.ConstructorMapper;
 
-/** Reads batches from the {@code batch_progress} view and their counters from Redis. */
+/** Reads batches and their counts from the {@code batch_progress} view: the counts of the batch's row, the one place they are kept. */
 final class BatchViews {
     private final Database db;
-    private final BatchTracker tracker;
 
-    BatchViews(Database db, BatchTracker tracker) {
+    BatchViews(Database db) {
         this.db = db;
-        this.tracker = tracker;
     }
 
     List<BatchView> active(Duration stuckAfter, Instant now) throws SQLException {
@@ -30,7 +26,7 @@ final class BatchViews {
         return rows.isEmpty() ? Optional.empty() : Optional.of(rows.get(0));
     }
 
-    /** One row of {@code batch_progress}; Redis's counters, where the batch still has them, are fresher. */
+    /** One row of {@code batch_progress}. */
     private record Row(String batchId, String status, String node, Long totalFiles, long processedFiles, long failedFiles,
                        Instant createdAt, Instant lastProgressAt) {
     }
@@ -46,13 +42,9 @@ final class BatchViews {
         });
         List<BatchView> views = new ArrayList<>();
         for (Row r : rows) {
-            BatchCounts counts = tracker.counts(r.batchId());
             Instant last = r.lastProgressAt() == null ? r.createdAt() : r.lastProgressAt();
             boolean stuck = !"completed".equals(r.status()) && Duration.between(last, now).compareTo(stuckAfter) > 0;
-            Long total = counts.total() != null ? counts.total() : r.totalFiles();
-            long processed = counts.exists() ? counts.processed() : r.processedFiles();
-            long failed = counts.exists() ? counts.failed() : r.failedFiles();
-            views.add(new BatchView(r.batchId(), r.status(), counts.node() != null ? counts.node() : r.node(), total, processed, failed,
+            views.add(new BatchView(r.batchId(), r.status(), r.node(), r.totalFiles(), r.processedFiles(), r.failedFiles(),
                     r.createdAt(), last, stuck));
         }
         return views;

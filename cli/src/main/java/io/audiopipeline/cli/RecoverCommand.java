@@ -1,7 +1,5 @@
 package io.audiopipeline.cli;
 
-import io.audiopipeline.common.batch.BatchCounts;
-import io.audiopipeline.common.batch.BatchTracker;
 import io.audiopipeline.common.db.BatchRecord;
 import io.audiopipeline.common.db.BatchRepository;
 import io.audiopipeline.common.db.EventLog;
@@ -30,15 +28,14 @@ final class RecoverCommand implements Callable<Integer> {
         try (Connections c = Connections.fromEnvironment()) {
             BatchRecord row = new BatchRepository(c.database()).find(batchId)
                     .orElseThrow(() -> new CliFailure("no batch " + batchId + " in the database", 1));
-            BatchCounts counts = new BatchTracker(c.redis()).counts(batchId);
-            if ("completed".equals(row.status()) || counts.completed()) {
+            if ("completed".equals(row.status())) {
                 throw new CliFailure("batch " + batchId + " is already complete; nothing to recover", 1);
             }
             if (!c.store().exists(row.s3Key())) {
                 throw new CliFailure("the archive " + row.s3Key() + " is no longer in S3 (ARCHIVE_RETENTION or a lifecycle rule); "
                         + "enqueue the original archive again with 'pipeline enqueue'", 1);
             }
-            String lostNode = counts.node() != null ? counts.node() : row.node();
+            String lostNode = row.node();
             long dropped = 0;
             if (lostNode != null) {
                 dropped = new BatchJobSweeper(c.redis(), c.codec().mapper()).removeBatch(QueueKeys.transcribe(lostNode), batchId);
@@ -48,7 +45,7 @@ final class RecoverCommand implements Callable<Integer> {
             new EventLog(c.database(), "pipeline-cli").record(batchId, null, "recover_requested",
                     "lost node " + lostNode + ", " + dropped + " stale job(s) dropped, unpack re-queued");
             System.out.printf("batch %s: %d stale job(s) dropped from queue:transcribe:%s, unpack job re-queued (%d of %s files already counted)%n",
-                    batchId, dropped, lostNode, counts.processed() + counts.failed(), counts.total() == null ? "?" : counts.total());
+                    batchId, dropped, lostNode, row.processedFiles() + row.failedFiles(), row.totalFiles() == null ? "?" : row.totalFiles());
         }
         return 0;
     }

@@ -3,7 +3,6 @@ package io.audiopipeline.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.audiopipeline.common.batch.BatchTracker;
 import io.audiopipeline.common.config.Printable;
 import java.time.Duration;
 import java.time.Instant;
@@ -30,8 +29,7 @@ final class StatusCommand implements Callable<Integer> {
                     : c.env().duration("STUCK_AFTER", Duration.ofMinutes(30), Duration.ZERO);
             ObjectMapper mapper = c.codec().mapper();
             Instant now = Instant.now();
-            BatchTracker tracker = new BatchTracker(c.redis()); // Redis first: the queues are what status is mostly about
-            List<BatchView> batches = new BatchViews(c.database(), tracker).active(stuck, now);
+            List<BatchView> batches = new BatchViews(c.database()).active(stuck, now);
             ObjectNode report = StatusReport.build(c, batches);
             long stuckCount = report.get("stuck_batches").asLong();
 

@@ -2,7 +2,6 @@ package io.audiopipeline.cli;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import io.audiopipeline.common.batch.BatchTracker;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -59,7 +58,7 @@ final class WebServer implements AutoCloseable {
             send(exchange, 200, WebPages.HTML, pages.overview());
         } else if (path.equals("/api/overview")) {
             send(exchange, 200, "application/json", c.codec().mapper().writeValueAsString(
-                    StatusReport.build(c, new BatchViews(c.database(), new BatchTracker(c.redis())).active(config.stuckAfter(), Instant.now()))));
+                    StatusReport.build(c, new BatchViews(c.database()).active(config.stuckAfter(), Instant.now()))));
         } else if (path.startsWith("/batch/")) {
             pages.batch(exchange, path.substring("/batch/".length()));
         } else if (path.startsWith("/transcript/")) {

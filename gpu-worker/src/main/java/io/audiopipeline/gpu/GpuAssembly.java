@@ -1,10 +1,9 @@
 package io.audiopipeline.gpu;
 
 import io.audiopipeline.common.batch.ArchiveRetention;
-import io.audiopipeline.common.batch.BatchCompletion;
 import io.audiopipeline.common.batch.BatchGauges;
 import io.audiopipeline.common.batch.BatchLedger;
-import io.audiopipeline.common.batch.BatchTracker;
+import io.audiopipeline.common.batch.LegacyHandOff;
 import io.audiopipeline.common.config.RuntimeConfig;
 import io.audiopipeline.common.db.AudioFileRepository;
 import io.audiopipeline.common.db.BatchRepository;
@@ -36,15 +35,16 @@ final class GpuAssembly {
                                            Database db, ObjectStore store, BridgePool bridges, TranscriptLabeler labeler, GpuMetrics metrics,
                                            WorkerMetrics workerMetrics, Clock clock) {
         JobCodec codec = new JobCodec();
-        BatchTracker tracker = new BatchTracker(redis);
         EventLog events = new EventLog(db, workerId);
         BatchRepository batches = new BatchRepository(db);
-        BatchCompletion completion = new BatchCompletion(tracker, batches, events, store, config.scratchRoot(), retention,
-                runtime.batchKeyTtl());
+        BatchLedger ledger = BatchLedger.wire(db, redis, events, store, config.scratchRoot(), retention, runtime.batchKeyTtl());
         BatchGauges.register(workerMetrics.registry(), batches);
-        Publication publication = new Publication(new JobPublisher(redis, runtime.batchKeyTtl()), QueueKeys.transcribe(runtime.nodeName()), codec);
-        TranscribeHandler handler = new TranscribeHandler(new ScratchPaths(config.scratchRoot()), publication, bridges, config, new AudioFileRepository(db),
-                new TranscriptRepository(db), labeler, events, store, new BatchLedger(tracker, completion), metrics);
+        QueueKeys queue = QueueKeys.transcribe(runtime.nodeName());
+        AudioFileRepository files = new AudioFileRepository(db);
+        Publication publication = new Publication(files,
+                new LegacyHandOff(batches, new JobPublisher(redis, runtime.batchKeyTtl()), codec, ledger), queue.main(), workerId);
+        TranscribeHandler handler = new TranscribeHandler(new ScratchPaths(config.scratchRoot()), publication, bridges, config, files,
+                new TranscriptRepository(db), labeler, events, store, ledger, metrics);
         RuntimeConfig slots = new RuntimeConfig(runtime.nodeName(), runtime.httpPort(), bridges.size() + 1, runtime.maxAttempts(),
                 runtime.visibilityTimeout(), runtime.retryBaseDelay(), runtime.retryMaxDelay(), runtime.gracePeriod(), runtime.batchKeyTtl(),
                 runtime.httpBind());

@@ -1,49 +1,61 @@
 package io.audiopipeline.gpu;
 
-import io.audiopipeline.common.job.JobCodec;
-import io.audiopipeline.common.job.MalformedJobException;
+import io.audiopipeline.common.batch.LegacyHandOff;
+import io.audiopipeline.common.db.AudioFileRecord;
+import io.audiopipeline.common.db.AudioFileRepository;
 import io.audiopipeline.common.job.TranscriptionJob;
-import io.audiopipeline.common.queue.JobPublisher;
-import io.audiopipeline.common.queue.QueueKeys;
+import io.audiopipeline.common.worker.PermanentJobException;
+import java.io.IOException;
+import java.sql.SQLException;
 import java.util.Optional;
 
 /**
- * Whether a transcription job is one its batch's hand-off published: the same file name, at the same
- * path. Anything else (an invented name, a sibling's path under a new name, a job for another node's
- * batch) is refused before any row, counter or file is touched, so {@code processed + failed} can never
- * exceed {@code total}, whatever is pushed to the queue.
+ * Whether a transcription job is one its batch's hand-off recorded: a row of the batch with the same file
+ * name, at the same path (PostgreSQL's record, not Redis's). Anything else (an invented name, a sibling's
+ * path under a new name, a job for another node's batch) is refused before any row, counter or file is
+ * touched, so {@code processed + failed} can never exceed {@code total}, whatever is pushed to the queue.
+ * A batch an older release handed off (no rows yet) is adopted first ({@link LegacyHandOff}).
  */
 final class Publication {
-    private final JobPublisher publisher;
-    private final QueueKeys queue;
-    private final JobCodec codec;
+    private final AudioFileRepository files;
+    private final LegacyHandOff legacy;
+    private final String queueName;
+    private final String workerId;
 
-    Publication(JobPublisher publisher, QueueKeys queue, JobCodec codec) {
-        this.publisher = publisher;
-        this.queue = queue;
-        this.codec = codec;
+    Publication(AudioFileRepository files, LegacyHandOff legacy, String queueName, String workerId) {
+        this.files = files;
+        this.legacy = legacy;
+        this.queueName = queueName;
+        this.workerId = workerId;
     }
 
-    /** Null for a job its hand-off published; otherwise why it is refused. */
-    String refusal(TranscriptionJob job) {
-        Optional<String> published = publisher.published(queue, job.batchId(), job.originalFilename());
-        if (published.isEmpty()) {
+    /** The job's claim on its row (one more attempt, held by this worker); refused when the hand-off recorded no such file. */
+    AudioFileRecord claim(TranscriptionJob job) throws SQLException, IOException, PermanentJobException {
+        Optional<AudioFileRecord> row = files.claim(job.batchId(), job.originalFilename(), job.opusPath(), workerId);
+        if (row.isEmpty() && legacy.adopt(job.batchId())) {
+            row = files.claim(job.batchId(), job.originalFilename(), job.opusPath(), workerId);
+        }
+        if (row.isPresent()) {
+            return row.get();
+        }
+        throw new PermanentJobException(refusal(job, files.find(job.batchId(), job.originalFilename())));
+    }
+
+    /** Null for a job its hand-off recorded; otherwise why it is refused. */
+    String refusal(TranscriptionJob job) throws SQLException {
+        return refusal(job, files.find(job.batchId(), job.originalFilename()));
+    }
+
+    private String refusal(TranscriptionJob job, Optional<AudioFileRecord> row) {
+        if (row.isEmpty() || row.get().opusPath() == null) {
             return "'" + shorten(job.originalFilename()) + "' is not a file the hand-off of batch " + job.batchId() + " published on "
-                    + queue.main() + ": refused, nothing counted";
+                    + queueName + ": refused, nothing counted";
         }
-        if (published.get().isEmpty()) {
-            return null; // published before payloads were kept: the name is the batch's, the path rule still applies
+        if (!row.get().opusPath().equals(job.opusPath())) {
+            return "'" + shorten(job.originalFilename()) + "' of batch " + job.batchId() + " was published at " + row.get().opusPath()
+                    + ", not at " + job.opusPath() + ": refused, nothing counted";
         }
-        try {
-            TranscriptionJob original = codec.decode(published.get(), TranscriptionJob.class);
-            if (!original.opusPath().equals(job.opusPath())) {
-                return "'" + shorten(job.originalFilename()) + "' of batch " + job.batchId() + " was published at " + original.opusPath()
-                        + ", not at " + job.opusPath() + ": refused, nothing counted";
-            }
-            return null;
-        } catch (MalformedJobException e) {
-            return "the published job of '" + shorten(job.originalFilename()) + "' cannot be read: " + e.getMessage();
-        }
+        return null;
     }
 
     private static String shorten(String name) {

@@ -1,6 +1,7 @@
 package io.audiopipeline.gpu;
 
 import io.audiopipeline.common.batch.BatchLedger;
+import io.audiopipeline.common.batch.Outcome;
 import io.audiopipeline.common.db.AudioFileRecord;
 import io.audiopipeline.common.db.AudioFileRepository;
 import io.audiopipeline.common.db.EventLog;
@@ -68,42 +69,36 @@ final class TranscribeHandler implements JobHandler<TranscriptionJob> {
     @Override
     public void handle(TranscriptionJob job, int attempt) throws Exception {
         Path file = scratch.jobFile(job.batchId(), job.opusPath());
-        String refusal = publication.refusal(job);
-        if (refusal != null) {
-            throw new PermanentJobException(refusal);
-        }
-        // a first delivery cannot find its file counted: the job is published once, and acked once counted
-        if (attempt > 1 && ledger.resume(job.batchId(), job.originalFilename())) {
-            log.info("{} was already counted for its batch; nothing to redo", job.originalFilename());
-            Files.deleteIfExists(file);
-            return;
-        }
-        AudioFileRecord row = register(job);
+        AudioFileRecord row = publication.claim(job);
         MDC.put("audio_id", row.audioId().toString());
         try {
-            if (!row.completed()) {
-                try {
-                    if (!Files.isRegularFile(file)) {
-                        throw new PermanentJobException("audio file " + job.opusPath() + " is missing from the scratch dir");
-                    }
-                    // a first delivery has no transcript yet: only a redelivery looks for one
-                    Optional<TranscriptRecord> earlier = row.attempts() == 1 ? Optional.empty() : transcripts.find(row.audioId());
-                    String text = earlier.isPresent() ? earlier.get().text() : transcribe(job, row, file);
-                    labeler.labelAll(row.audioId(), text);
-                    upload(job, row, file);
-                } catch (PermanentJobException e) {
-                    // a second delivery of this job (its first worker's heartbeat lapsed) may have finished
-                    // first and removed the file: then this one failed only because it was overtaken
-                    if (ledger.isCounted(job.batchId(), job.originalFilename())) {
-                        log.info("{} was counted by another delivery of the same job while this one ran ({}); nothing to redo",
-                                job.originalFilename(), e.getMessage());
-                        return;
-                    }
-                    throw e;
+            if (row.settled()) {
+                // a redelivery, or a job re-published while its first delivery finished: nothing to redo
+                log.info("{} was already {} in its batch; nothing to redo", job.originalFilename(), row.status());
+                ledger.resume(job.batchId());
+                Files.deleteIfExists(file);
+                return;
+            }
+            try {
+                if (!Files.isRegularFile(file)) {
+                    throw new PermanentJobException("audio file " + job.opusPath() + " is missing from the scratch dir");
                 }
+                // a first delivery has no transcript yet: only a redelivery looks for one
+                Optional<TranscriptRecord> earlier = row.attempts() == 1 ? Optional.empty() : transcripts.find(row.audioId());
+                String text = earlier.isPresent() ? earlier.get().text() : transcribe(job, row, file);
+                labeler.labelAll(row.audioId(), text);
+                upload(job, row, file);
+            } catch (PermanentJobException e) {
+                // a second delivery of this job (its first worker's heartbeat lapsed) may have finished first and removed
+                // the file: then this one failed only because it was overtaken
+                if (files.find(row.audioId()).map(AudioFileRecord::settled).orElse(false)) {
+                    log.info("{} was settled by another delivery of the same job while this one ran ({}); nothing to redo",
+                            job.originalFilename(), e.getMessage());
+                    return;
+                }
+                throw e;
             }
             metrics.file("processed");
-            ledger.processed(job.batchId(), job.originalFilename());
             Files.deleteIfExists(file);
         } finally {
             MDC.remove("audio_id");
@@ -121,36 +116,18 @@ final class TranscribeHandler implements JobHandler<TranscriptionJob> {
             log.warn("refused job is not counted against batch {}", job.batchId());
             return;
         }
-        if (publication.refusal(job) != null) {
-            // not a file of the batch as its hand-off published it: no counter, row or file of the batch is touched
-            log.warn("refused job is not counted against batch {}: {}", job.batchId(), publication.refusal(job));
+        String refusal = publication.refusal(job);
+        if (refusal != null) {
+            // not a file of the batch as its hand-off recorded it: no counter, row or file of the batch is touched
+            log.warn("refused job is not counted against batch {}: {}", job.batchId(), refusal);
             return;
         }
-        AudioFileRecord row;
-        try {
-            row = files.markFailed(job.batchId(), job.originalFilename(), reason);
-        } catch (SQLException e) {
-            if ("23503".equals(e.getSQLState())) {
-                log.warn("job names batch {} which does not exist; nothing to count", job.batchId());
-                return;
-            }
-            throw e;
+        if (ledger.failed(job.batchId(), job.originalFilename(), reason) != Outcome.ALREADY_COUNTED) {
+            events.record(job.batchId(), files.find(job.batchId(), job.originalFilename()).map(AudioFileRecord::audioId).orElse(null),
+                    "transcription_failed", reason);
+            metrics.file("failed");
         }
-        events.record(job.batchId(), row.audioId(), "transcription_failed", reason);
-        metrics.file("failed");
-        ledger.failed(job.batchId(), job.originalFilename());
         Files.deleteIfExists(file);
-    }
-
-    private AudioFileRecord register(TranscriptionJob job) throws SQLException, PermanentJobException {
-        try {
-            return files.register(job.batchId(), job.originalFilename());
-        } catch (SQLException e) {
-            if ("23503".equals(e.getSQLState())) {
-                throw new PermanentJobException("unknown batch_id " + job.batchId() + ": no such batch in the database");
-            }
-            throw e;
-        }
     }
 
     /** Transcribes the file and stores its transcript; returns the transcript's text. */
@@ -194,6 +171,6 @@ final class TranscribeHandler implements JobHandler<TranscriptionJob> {
                     + "); it is " + stored.sha256() + ": the file changed on the scratch volume");
         }
         metrics.uploaded(stored.sizeBytes());
-        files.markCompleted(row.batchId(), row.audioId(), key, stored.sha256(), stored.sizeBytes());
+        ledger.processed(row.batchId(), row.audioId(), key, stored.sha256(), stored.sizeBytes());
     }
 }

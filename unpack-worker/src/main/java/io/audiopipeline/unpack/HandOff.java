@@ -1,9 +1,6 @@
 package io.audiopipeline.unpack;
 
 import io.audiopipeline.common.batch.BatchLedger;
-import io.audiopipeline.common.db.AudioFileRecord;
-import io.audiopipeline.common.db.AudioFileRepository;
-import io.audiopipeline.common.db.BatchRepository;
 import io.audiopipeline.common.db.EventLog;
 import io.audiopipeline.common.db.IgnoredEntryRepository;
 import io.audiopipeline.common.job.JobCodec;
@@ -13,6 +10,8 @@ import io.audiopipeline.common.job.UnpackJob;
 import io.audiopipeline.common.queue.JobPublisher;
 import io.audiopipeline.common.queue.QueueKeys;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -23,29 +22,24 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Hands a converted batch to the GPU worker: failed recordings recorded and counted, the batch keys
- * set, the row updated, one transcription job per converted file. Every step is idempotent, and the
- * whole hand-off is re-run from the manifest by a redelivered job: counters are never reset (the total
- * is set once) and no file is enqueued twice (each job is published once per batch and file).
+ * Hands a converted batch to the GPU worker: every recording's row (pending, or failed with its reason) and
+ * the total in one transaction ({@link BatchLedger#handOff}), then one transcription job per file still
+ * pending, each published once per batch and file. A redelivered hand-off writes nothing twice and
+ * publishes nothing twice; one run again from the rows alone (no manifest) publishes what is pending.
  */
 final class HandOff {
     private static final Logger log = LoggerFactory.getLogger(HandOff.class);
 
     private final BatchLedger ledger;
-    private final BatchRepository batches;
-    private final AudioFileRepository files;
     private final EventLog events;
     private final JobPublisher publisher;
     private final JobCodec codec;
     private final IgnoredEntryRepository ignoredEntries;
     private final String node;
 
-    HandOff(BatchLedger ledger, BatchRepository batches, AudioFileRepository files, IgnoredEntryRepository ignoredEntries, EventLog events,
-            JobPublisher publisher, JobCodec codec, String node) {
+    HandOff(BatchLedger ledger, IgnoredEntryRepository ignoredEntries, EventLog events, JobPublisher publisher, JobCodec codec, String node) {
         this.ignoredEntries = ignoredEntries;
         this.ledger = ledger;
-        this.batches = batches;
-        this.files = files;
         this.events = events;
         this.publisher = publisher;
         this.codec = codec;
@@ -55,49 +49,50 @@ final class HandOff {
     void handOff(UnpackJob job, Manifest manifest) throws IOException, SQLException {
         String batchId = job.batchId();
         ignoredEntries.record(batchId, manifest.ignored());
-        BatchLedger.HandOff counts = ledger.handOff(batchId);
-        Set<String> failedNames = new HashSet<>();
+        List<BatchLedger.FileEntry> entries = new ArrayList<>();
         for (Recording r : manifest.recordings()) {
             String refused = r.converted() ? refusal(batchId, r) : null;
-            if (!r.converted() || refused != null) {
-                failedNames.add(r.originalFilename());
-                String reason = r.converted() ? refused : r.error();
-                AudioFileRecord row = files.markFailed(batchId, r.originalFilename(), reason);
-                events.record(batchId, row.audioId(), r.converted() ? "handoff_failed" : "conversion_failed", reason);
-                counts.failed(r.originalFilename());
-                if (r.converted()) {
-                    log.warn("{}; the batch goes on without it", reason);
-                    java.nio.file.Files.deleteIfExists(java.nio.file.Path.of(r.opusPath()));
-                }
+            if (refused != null) {
+                log.warn("{}; the batch goes on without it", refused);
+                Files.deleteIfExists(Path.of(r.opusPath()));
             }
+            String failure = r.converted() ? refused : r.error();
+            entries.add(new BatchLedger.FileEntry(r.originalFilename(), r.opusPath(), r.sha256(), r.durationSeconds(), failure));
         }
-        int total = manifest.recordings().size();
-        int failed = failedNames.size();
-        counts.open(total, job.s3Key(), node);
-        batches.markUnpacked(batchId, total, failed, node);
-        QueueKeys queue = QueueKeys.transcribe(node);
-        List<Recording> toPublish = manifest.recordings().stream().filter(r -> !failedNames.contains(r.originalFilename())).toList();
-        Set<String> counted = ledger.countedAmong(batchId, toPublish.stream().map(Recording::originalFilename).toList());
-        List<Map.Entry<String, String>> jobs = new ArrayList<>();
+        BatchLedger.HandOffResult result = ledger.handOff(batchId, job.s3Key(), node, entries);
+        Set<String> pending = new HashSet<>();
+        result.pending().forEach(p -> pending.add(p.name()));
         int alreadyDone = 0;
-        for (Recording r : toPublish) {
-            if (counted.contains(r.originalFilename())) {
-                // a batch re-unpacked after its node was lost: files counted before are not redone
-                java.nio.file.Files.deleteIfExists(java.nio.file.Path.of(r.opusPath()));
-                alreadyDone++;
-            } else {
-                TranscriptionJob next = new TranscriptionJob(batchId, r.opusPath(), r.originalFilename(), r.sha256(), r.durationSeconds());
-                jobs.add(Map.entry(r.originalFilename(), codec.encode(next)));
+        for (Recording r : manifest.recordings()) {
+            if (r.converted() && !pending.contains(r.originalFilename()) && Files.deleteIfExists(Path.of(r.opusPath()))) {
+                alreadyDone++; // a batch unpacked again after its node was lost: files settled before are not redone
             }
         }
-        int enqueued = publisher.publishAllOnce(queue, batchId, jobs);
+        int enqueued = publish(batchId, result.pending());
+        long failed = result.counts().failed();
+        long total = result.counts().total() == null ? 0 : result.counts().total();
         events.record(batchId, null, "unpacked", total + " recordings, " + failed + " failed, " + enqueued
-                + " transcription jobs enqueued on " + queue.main() + ", " + manifest.ignored().size() + " other entries ignored");
+                + " transcription jobs enqueued on " + QueueKeys.transcribe(node).main() + ", " + manifest.ignored().size() + " other entries ignored");
         log.info("hand-off: {} recordings, {} failed, {} new transcription jobs on {}, {} other entries ignored{}", total, failed, enqueued,
-                queue.main(), manifest.ignored().size(), alreadyDone > 0 ? ", " + alreadyDone + " already done before" : "");
-        counts.finish();
+                QueueKeys.transcribe(node).main(), manifest.ignored().size(), alreadyDone > 0 ? ", " + alreadyDone + " already done before" : "");
     }
 
+    /** A batch whose hand-off committed but whose jobs may not all be published (its job was redelivered, its manifest gone). */
+    void republish(UnpackJob job) throws IOException, SQLException {
+        BatchLedger.HandOffResult result = ledger.handOff(job.batchId(), job.s3Key(), node, List.of());
+        int enqueued = publish(job.batchId(), result.pending());
+        log.info("hand-off of batch {} was recorded before: {} of its {} pending files published now", job.batchId(), enqueued,
+                result.pending().size());
+    }
+
+    private int publish(String batchId, List<BatchLedger.PendingFile> files) {
+        List<Map.Entry<String, String>> jobs = new ArrayList<>();
+        for (BatchLedger.PendingFile p : files) {
+            TranscriptionJob next = new TranscriptionJob(batchId, p.opusPath(), p.name(), p.sha256(), p.durationSeconds());
+            jobs.add(Map.entry(p.name(), codec.encode(next)));
+        }
+        return publisher.publishAllOnce(QueueKeys.transcribe(node), batchId, jobs);
+    }
     /**
      * Why the transcription job of a converted recording cannot be published, or null when it can: the
      * job's own validation decides (one limit, shared with the worker that decodes it), so no job is

@@ -1,12 +1,9 @@
 package io.audiopipeline.unpack;
 
 import io.audiopipeline.common.batch.ArchiveRetention;
-import io.audiopipeline.common.batch.BatchCompletion;
 import io.audiopipeline.common.batch.BatchGauges;
 import io.audiopipeline.common.batch.BatchLedger;
-import io.audiopipeline.common.batch.BatchTracker;
 import io.audiopipeline.common.config.RuntimeConfig;
-import io.audiopipeline.common.db.AudioFileRepository;
 import io.audiopipeline.common.db.BatchRepository;
 import io.audiopipeline.common.db.Database;
 import io.audiopipeline.common.db.EventLog;
@@ -36,20 +33,18 @@ final class UnpackAssembly {
                                     ScheduledExecutorService leaseRenewals, PrometheusRegistry registry, Clock clock) {
         JobCodec codec = new JobCodec();
         UnpackMetrics metrics = new UnpackMetrics(registry);
-        BatchTracker tracker = new BatchTracker(redis);
         BatchRepository batches = new BatchRepository(db);
         BatchGauges.register(registry, batches);
         EventLog events = new EventLog(db, workerId);
-        BatchCompletion completion = new BatchCompletion(tracker, batches, events, store, config.scratchRoot(), retention, runtime.batchKeyTtl());
         FfmpegConverter ffmpeg = new FfmpegConverter(config.ffmpeg(), config.opusBitrate(), config.convertTimeout(),
                 new ProcessRunner());
         RecordingConverter converter = new RecordingConverter(ffmpeg, convertPool, metrics);
-        BatchLedger ledger = new BatchLedger(tracker, completion);
-        HandOff handOff = new HandOff(ledger, batches, new AudioFileRepository(db), new IgnoredEntryRepository(db), events,
+        BatchLedger ledger = BatchLedger.wire(db, redis, events, store, config.scratchRoot(), retention, runtime.batchKeyTtl());
+        HandOff handOff = new HandOff(ledger, new IgnoredEntryRepository(db), events,
                 new JobPublisher(redis, runtime.batchKeyTtl()), codec, runtime.nodeName());
         UnpackHandler handler = new UnpackHandler(config, store,
                 new SafeExtractor(config.maxBytes(), config.maxEntries(), config.maxCompressionRatio(), new EntryClassifier(config.audioExtensions())),
-                converter, handOff, ledger, batches, metrics, codec.mapper(), runtime.nodeName(), clock,
+                converter, handOff, ledger, batches, metrics, codec.mapper(), runtime.nodeName(), workerId, clock,
                 new BatchLease.Leases(redis, runtime.visibilityTimeout(), leaseRenewals,
                         runtime.nodeName() + ":" + ProcessHandle.current().pid()));
         return new Worker<>(workerId, "unpack", redis, QueueKeys.unpack(), runtime, handler, codec, new WorkerMetrics(registry), clock)

@@ -3,7 +3,6 @@ package io.audiopipeline.unpack;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.audiopipeline.common.archive.ArchiveNames;
 import io.audiopipeline.common.batch.BatchCompletion;
-import io.audiopipeline.common.batch.BatchCounts;
 import io.audiopipeline.common.batch.BatchLedger;
 import io.audiopipeline.common.db.BatchRecord;
 import io.audiopipeline.common.db.BatchRepository;
@@ -43,10 +42,12 @@ final class UnpackHandler implements JobHandler<UnpackJob> {
     private final String node;
     private final Clock clock;
     private final BatchLease.Leases leases;
+    private final String workerId;
 
     UnpackHandler(UnpackConfig config, ObjectStore store, SafeExtractor extractor, RecordingConverter converter, HandOff handOff,
                   BatchLedger ledger, BatchRepository batches, UnpackMetrics metrics,
-                  ObjectMapper json, String node, Clock clock, BatchLease.Leases leases) {
+                  ObjectMapper json, String node, String workerId, Clock clock, BatchLease.Leases leases) {
+        this.workerId = workerId;
         this.leases = leases;
         this.config = config;
         this.store = store;
@@ -87,17 +88,20 @@ final class UnpackHandler implements JobHandler<UnpackJob> {
     private void handleOwned(UnpackJob job, int attempt, BatchLease lease) throws Exception {
         String batchId = job.batchId();
         Path batchDir = config.scratchRoot().resolve(batchId);
-        BatchCounts counts = ledger.counts(batchId);
-        if (!counts.exists() && batches.find(batchId).map(b -> "completed".equals(b.status())).orElse(false)) {
-            // completed long ago (its keys have expired): a stray duplicate of its job must not start it again
+        Optional<BatchRecord> row = batches.find(batchId);
+        if (row.isPresent() && "completed".equals(row.get().status())) {
+            // a redelivery, or a stray duplicate of a job done long ago: finish the completion's own work if it never ended
+            ledger.resume(batchId);
             log.info("batch {} completed before; nothing to do for this job", batchId);
             return;
         }
-        if (ledger.resume(batchId, BatchLedger.HAND_OFF)) {
-            log.info("batch {} is already complete; nothing more to do for this redelivered job", batchId);
+        Optional<Manifest> manifest = Manifest.read(batchDir, json);
+        if (manifest.isEmpty() && row.isPresent() && row.get().handedOffAt() != null && node.equals(row.get().node())) {
+            // handed off on this node before (its rows are the record): publish what is pending, never unpack again
+            lease.check();
+            handOff.republish(job);
             return;
         }
-        Optional<Manifest> manifest = Manifest.read(batchDir, json);
         if (manifest.isPresent()) {
             log.info("resuming the hand-off of batch {} from its manifest (attempt {})", batchId, attempt);
         } else {
@@ -170,7 +174,7 @@ final class UnpackHandler implements JobHandler<UnpackJob> {
         String batchId = job.batchId();
         BatchCompletion.removeTree(batchDir);
         batches.insertIfAbsent(batchId, job.s3Key(), job.originalFilename(), job.sha256(), job.sizeBytes(), job.transferredAt());
-        batches.markUnpacking(batchId, node);
+        batches.markUnpacking(batchId, node, workerId);
         try {
             Files.createDirectories(batchDir);
             Path archive = batchDir.resolve("archive" + ArchiveNames.extension(job.originalFilename()));

@@ -1,8 +1,7 @@
 package io.audiopipeline.common.batch;
 
 import io.audiopipeline.common.archive.ArchiveNames;
-import io.audiopipeline.common.db.BatchRepository;
-import io.audiopipeline.common.db.EventLog;
+import io.audiopipeline.common.db.Database;
 import io.audiopipeline.common.storage.ObjectStore;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -15,37 +14,44 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * What the one worker that completed a batch does: remove the batch's scratch dir, mark the batch
- * completed with its counts, apply ARCHIVE_RETENTION, and finalize the keys (TTL). Every step is
- * idempotent, so a completion interrupted by a crash is simply run again by the redelivered job.
+ * A completed batch's work outside the database, after the transaction that completed it: remove its
+ * scratch dir (when it is on this node), apply ARCHIVE_RETENTION, let its Redis keys expire after
+ * BATCH_KEY_TTL, and record that this ran to its end ({@code batches.finalized_at}). Every step is
+ * idempotent: a worker that dies in the middle leaves it to the redelivered job or to the reconciler.
  */
 public final class BatchCompletion {
     private static final Logger log = LoggerFactory.getLogger(BatchCompletion.class);
 
-    private final BatchTracker tracker;
-    private final BatchRepository batches;
-    private final EventLog events;
+    private final Database db;
+    private final BatchTracker mirror;
     private final ObjectStore store;
     private final Path scratchRoot;
     private final ArchiveRetention retention;
     private final Duration keyTtl;
 
-    public BatchCompletion(BatchTracker tracker, BatchRepository batches, EventLog events, ObjectStore store, Path scratchRoot,
-                           ArchiveRetention retention, Duration keyTtl) {
-        this.tracker = tracker;
-        this.batches = batches;
-        this.events = events;
+    public BatchCompletion(Database db, BatchTracker mirror, ObjectStore store, Path scratchRoot, ArchiveRetention retention, Duration keyTtl) {
+        this.db = db;
+        this.mirror = mirror;
         this.store = store;
         this.scratchRoot = scratchRoot;
         this.retention = retention;
         this.keyTtl = keyTtl;
     }
 
-    public void complete(String batchId) throws IOException, SQLException {
-        BatchCounts counts = tracker.counts(batchId);
-        removeTree(scratchRoot.resolve(batchId));
-        batches.markCompleted(batchId, counts.processed(), counts.failed(), events, "batch_completed",
-                "processed=" + counts.processed() + " failed=" + counts.failed() + " total=" + counts.total());
+    Duration keyTtl() {
+        return keyTtl;
+    }
+
+    boolean finalized(String batchId) throws SQLException {
+        return db.withHandle(h -> h.createQuery("SELECT finalized_at IS NOT NULL FROM batches WHERE batch_id = :id").bind("id", batchId)
+                .mapTo(Boolean.class).findOne().orElse(true));
+    }
+
+    public void finish(BatchCounts counts) throws IOException, SQLException {
+        String batchId = counts.batchId();
+        if (scratchRoot != null) {
+            removeTree(scratchRoot.resolve(batchId));
+        }
         if (retention == ArchiveRetention.DELETE && counts.s3Key() != null) {
             if (ArchiveNames.isArchiveKeyOf(store.config().archivePrefix(), batchId, counts.s3Key())) {
                 store.delete(counts.s3Key());
@@ -53,7 +59,9 @@ public final class BatchCompletion {
                 log.warn("batch {} names s3_key {}, which is not its own archive: it is not deleted", batchId, counts.s3Key());
             }
         }
-        tracker.finalizeCompletion(batchId, keyTtl);
+        mirror.mirror(counts, keyTtl);
+        db.withHandle(h -> h.createUpdate("UPDATE batches SET finalized_at = coalesce(finalized_at, now()) WHERE batch_id = :id")
+                .bind("id", batchId).execute());
         log.info("batch {} completed: {} processed, {} failed of {}; scratch dir removed, keys expire in {}h",
                 batchId, counts.processed(), counts.failed(), counts.total(), keyTtl.toHours());
     }

@@ -28,22 +28,7 @@ public record BatchKeys(String batchId) {
         return key("node");
     }
 
-    /** Set of files already counted (processed or failed): the guard against counting twice. */
-    public String counted() {
-        return key("counted");
-    }
-
-    /** Which report completed the batch; set once. */
-    public String completedBy() {
-        return key("completed_by");
-    }
-
-    /** Set once the completion ran to its end. */
-    public String finalized() {
-        return key("finalized");
-    }
-
     public List<String> all() {
-        return List.of(total(), processed(), failed(), s3Key(), node(), counted(), completedBy(), finalized());
+        return List.of(total(), processed(), failed(), s3Key(), node());
     }
 }

@@ -1,105 +1,297 @@
 package io.audiopipeline.common.batch;
 
+import io.audiopipeline.common.db.Database;
+import io.audiopipeline.common.db.EventLog;
+import io.audiopipeline.common.delivery.Outbox;
+import io.audiopipeline.common.delivery.ResultEvents;
 import java.io.IOException;
 import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import org.jdbi.v3.core.Handle;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * The one place that keeps a batch's counts and runs its completion, exactly once. Handlers only say
- * what happened to a file (processed, failed), or that the hand-off opened the batch with its total;
- * the report that completes the batch runs the completion here, and a completion interrupted by a
- * crash is finished by the redelivery of the same report ({@link #resume}).
+ * The one place a batch's counts move and its completion is decided, in PostgreSQL. The hand-off writes
+ * every recording's row and the total in one transaction; each file's result (processed or failed) and,
+ * for the batch's last file, the batch's completion with its {@code batch.completed} event commit together
+ * under the batch row's lock. A file is counted only by the transaction that moves its row out of
+ * pending, so counts are exact and exactly one transaction completes the batch, whatever Redis holds.
+ * After each commit the Redis keys are moved forward ({@link BatchTracker#mirror}); the completion's work
+ * outside the database follows ({@link BatchCompletion}).
  */
 public final class BatchLedger {
-    private final BatchTracker tracker;
+    private static final Logger log = LoggerFactory.getLogger(BatchLedger.class);
+    /** A file's identity within its batch (see schema.sql). */
+    static final String NAME_KEY = "encode(sha256(convert_to(:name, 'UTF8')), 'hex')";
+    private static final String COUNTS = "batch_id, total_files, processed_files, failed_files, s3_key, node, status";
+
+    private final Database db;
+    private final EventLog events;
+    private final BatchTracker mirror;
     private final BatchCompletion completion;
 
-    public BatchLedger(BatchTracker tracker, BatchCompletion completion) {
-        this.tracker = tracker;
+    public BatchLedger(Database db, EventLog events, BatchTracker mirror, BatchCompletion completion) {
+        this.db = db;
+        this.events = events;
+        this.mirror = mirror;
         this.completion = completion;
     }
 
-    /** The file is transcribed and uploaded; completes the batch when it was the last one. */
-    public Outcome processed(String batchId, String file) throws IOException, SQLException {
-        return completeIf(batchId, tracker.recordProcessed(batchId, file));
+    /** The ledger of a worker: its Redis mirror and its completion's work on this node. */
+    public static BatchLedger wire(Database db, redis.clients.jedis.UnifiedJedis redis, EventLog events, io.audiopipeline.common.storage.ObjectStore store,
+                                   java.nio.file.Path scratchRoot, ArchiveRetention retention, java.time.Duration keyTtl) {
+        BatchTracker mirror = new BatchTracker(redis);
+        return new BatchLedger(db, events, mirror, new BatchCompletion(db, mirror, store, scratchRoot, retention, keyTtl));
     }
 
-    /** The file failed for good; completes the batch when it was the last one. */
-    public Outcome failed(String batchId, String file) throws IOException, SQLException {
-        return completeIf(batchId, tracker.recordFailed(batchId, file));
+    /** One recording of a hand-off: converted (its Opus file on this node) or failed with its reason. */
+    public record FileEntry(String name, String opusPath, String sha256, Double durationSeconds, String failure) {
     }
 
-    /**
-     * For a redelivered job: whether {@code file} (or {@link #HAND_OFF} for the hand-off) was already
-     * counted, finishing first the batch's completion if that report completed it and the completion never
-     * ran to its end.
-     */
-    public boolean resume(String batchId, String file) throws IOException, SQLException {
-        boolean counted = HAND_OFF.equals(file) ? tracker.counts(batchId).completed() : tracker.isCounted(batchId, file);
-        if (counted && tracker.completionPending(batchId, HAND_OFF.equals(file) ? BatchTracker.INIT_MARKER : file)) {
-            runCompletion(batchId);
-        }
-        return counted;
+    /** A recording still to transcribe, as its row holds it. */
+    public record PendingFile(UUID audioId, String name, String opusPath, String sha256, Double durationSeconds) {
     }
 
-    /** Names the hand-off's own report in {@link #resume}. */
-    public static final String HAND_OFF = "\0hand-off";
-
-    public boolean isCounted(String batchId, String file) {
-        return tracker.isCounted(batchId, file);
-    }
-
-    /** Which of {@code files} are counted already (one round trip per few hundred names). */
-    public java.util.Set<String> countedAmong(String batchId, java.util.List<String> files) {
-        return tracker.countedAmong(batchId, files);
-    }
-
-    public BatchCounts counts(String batchId) {
-        return tracker.counts(batchId);
+    /** What the hand-off committed: the batch's counts, whether it completed, the files still to transcribe. */
+    public record HandOffResult(BatchCounts counts, boolean completedNow, int newlyFailed, List<PendingFile> pending) {
     }
 
     /**
-     * A batch's hand-off: failures found while unpacking, then the total. Any of them may complete the
-     * batch (every recording failed, or none was found); the completion then runs at the hand-off's
-     * {@link HandOff#finish}, after its jobs are published and its events written.
+     * The hand-off's one transaction: a row for every recording (pending with its Opus path and SHA-256, or
+     * failed with its reason), the batch's total, node and status, the {@code file.failed} events, and the
+     * completion when nothing is left to transcribe. A redelivered hand-off inserts nothing twice and counts
+     * nothing twice (rows already there are kept; a pending one takes the new path, for a batch unpacked
+     * again on another node).
      */
-    public HandOff handOff(String batchId) {
-        return new HandOff(batchId);
-    }
-
-    public final class HandOff {
-        private final String batchId;
-        private boolean completed;
-
-        private HandOff(String batchId) {
-            this.batchId = batchId;
-        }
-
-        public void failed(String file) {
-            completed |= tracker.recordFailed(batchId, file) == Outcome.COMPLETED;
-        }
-
-        /** Sets the total (once: a redelivered hand-off never resets it), the archive key and the node. */
-        public void open(long total, String s3Key, String node) {
-            completed |= tracker.initialize(batchId, total, s3Key, node);
-        }
-
-        /** The hand-off's last step: runs the completion when one of its reports completed the batch. */
-        public void finish() throws IOException, SQLException {
-            if (completed) {
-                runCompletion(batchId);
+    public HandOffResult handOff(String batchId, String s3Key, String node, List<FileEntry> entries) throws IOException, SQLException {
+        HandOffResult result = db.inTransaction(h -> {
+            if (!Outbox.lockBatch(h, batchId)) {
+                throw new SQLException("batch " + batchId + " has no row: its hand-off cannot be recorded", "23503");
             }
+            List<UUID> failedNow = insertRows(h, batchId, entries, HAND_OFF_CONFLICT);
+            for (UUID audioId : failedNow) {
+                events.record(h, batchId, audioId, "conversion_failed", null);
+                ResultEvents.fileFailed(h, batchId, audioId);
+            }
+            h.createUpdate("UPDATE batches SET total_files = coalesce(total_files, :total), failed_files = failed_files + :failed, "
+                            + "status = CASE WHEN status = 'completed' THEN status ELSE 'transcribing' END, node = :node, s3_key = :key, "
+                            + "unpacked_at = coalesce(unpacked_at, now()), handed_off_at = coalesce(handed_off_at, now()), updated_at = now() "
+                            + "WHERE batch_id = :id")
+                    .bind("total", entries.size()).bind("failed", failedNow.size()).bind("node", node).bind("key", s3Key).bind("id", batchId)
+                    .execute();
+            boolean completed = completeIfDone(h, batchId);
+            List<PendingFile> pending = h.createQuery("SELECT audio_id, original_filename AS name, opus_path, sha256, duration_seconds "
+                            + "FROM audio_files WHERE batch_id = :id AND status IN ('pending', 'transcribing') ORDER BY original_filename")
+                    .bind("id", batchId).map((rs, ctx) -> new PendingFile(UUID.fromString(rs.getString(1)), rs.getString(2), rs.getString(3),
+                            rs.getString(4), (Double) rs.getObject(5))).list();
+            return new HandOffResult(counts(h, batchId).orElseThrow(), completed, failedNow.size(), pending);
+        });
+        afterCommit(result.counts(), result.completedNow());
+        return result;
+    }
+
+    /** A row already there is kept; a pending one takes the new path (a batch unpacked again on another node). */
+    private static final String HAND_OFF_CONFLICT = "ON CONFLICT (batch_id, name_key) DO UPDATE SET opus_path = EXCLUDED.opus_path, updated_at = now() "
+            + "WHERE f.status = 'pending' AND EXCLUDED.status = 'pending' AND f.opus_path IS DISTINCT FROM EXCLUDED.opus_path ";
+    /** A row an older release wrote (when the file's transcription began, or failed) keeps its state and gains its path. */
+    private static final String ADOPT_CONFLICT = "ON CONFLICT (batch_id, name_key) DO UPDATE SET opus_path = EXCLUDED.opus_path "
+            + "WHERE f.opus_path IS NULL ";
+
+    /**
+     * A batch an older release handed off (its files' rows written only as their transcription began, its
+     * counts kept in Redis): its published jobs become pending rows, its counts are counted from the rows
+     * (which that release wrote before Redis's), and it completes if nothing is left. Once: a batch with its
+     * hand-off recorded is left alone. Returns true when this call adopted it.
+     */
+    public boolean adopt(String batchId, List<FileEntry> published) throws IOException, SQLException {
+        Settled s = db.inTransaction(h -> {
+            if (!Outbox.lockBatch(h, batchId)) {
+                return Settled.NONE;
+            }
+            boolean open = h.createQuery("SELECT handed_off_at IS NULL AND status = 'transcribing' FROM batches WHERE batch_id = :id")
+                    .bind("id", batchId).mapTo(Boolean.class).one();
+            if (!open) {
+                return Settled.NONE;
+            }
+            insertRows(h, batchId, published, ADOPT_CONFLICT);
+            String recount = h.createQuery("UPDATE batches b SET handed_off_at = now(), updated_at = now(), "
+                            + "total_files = greatest(coalesce(b.total_files, 0), (SELECT count(*) FROM audio_files f WHERE f.batch_id = b.batch_id)), "
+                            + "processed_files = (SELECT count(*) FROM audio_files f WHERE f.batch_id = b.batch_id AND f.status = 'completed'), "
+                            + "failed_files = (SELECT count(*) FROM audio_files f WHERE f.batch_id = b.batch_id AND f.status = 'failed') "
+                            + "WHERE batch_id = :id RETURNING 'total=' || total_files || ' processed=' || processed_files || ' failed=' || failed_files")
+                    .bind("id", batchId).mapTo(String.class).one();
+            events.record(h, batchId, null, "legacy_hand_off_adopted", published.size() + " published jobs; " + recount);
+            return settled(h, batchId);
+        });
+        afterCommit(s);
+        return s.counts() != null;
+    }
+
+    /** Every entry's row in one statement; returns the rows inserted failed now (each needs its event). */
+    private static List<UUID> insertRows(Handle h, String batchId, List<FileEntry> entries, String onConflict) {
+        if (entries.isEmpty()) {
+            return List.of();
+        }
+        List<String> names = new ArrayList<>();
+        List<String> failures = new ArrayList<>();
+        List<String> paths = new ArrayList<>();
+        List<String> sums = new ArrayList<>();
+        List<Double> durations = new ArrayList<>();
+        for (FileEntry e : entries) {
+            names.add(e.name());
+            failures.add(e.failure());
+            paths.add(e.failure() == null ? e.opusPath() : null);
+            sums.add(e.failure() == null ? e.sha256() : null);
+            durations.add(e.durationSeconds());
+        }
+        return h.createQuery("INSERT INTO audio_files AS f (batch_id, original_filename, name_key, status, error, opus_path, sha256, duration_seconds) "
+                        + "SELECT :batch, n, encode(sha256(convert_to(n, 'UTF8')), 'hex'), CASE WHEN e IS NULL THEN 'pending' ELSE 'failed' END, "
+                        + "e, p, s, d FROM unnest(:names, :failures, :paths, :sums, :durations) AS t(n, e, p, s, d) "
+                        + onConflict + "RETURNING audio_id, status, (xmax = 0) AS inserted")
+                .bind("batch", batchId)
+                .bindArray("names", String.class, names).bindArray("failures", String.class, failures)
+                .bindArray("paths", String.class, paths).bindArray("sums", String.class, sums)
+                .bindArray("durations", Double.class, durations)
+                .map((rs, ctx) -> rs.getBoolean(3) && "failed".equals(rs.getString(2)) ? UUID.fromString(rs.getString(1)) : null)
+                .list().stream().filter(java.util.Objects::nonNull).toList();
+    }
+
+    /** The file is transcribed and its Opus object stored: counted processed, and the batch completed when it was the last. */
+    public Outcome processed(String batchId, UUID audioId, String s3Key, String sha256, long sizeBytes) throws IOException, SQLException {
+        Settled s = db.inTransaction(h -> {
+            if (!Outbox.lockBatch(h, batchId)) {
+                return Settled.NONE;
+            }
+            String before = h.createQuery("SELECT status FROM audio_files WHERE audio_id = :id AND batch_id = :batch")
+                    .bind("id", audioId).bind("batch", batchId).mapTo(String.class).findOne().orElse(null);
+            if (before == null || "completed".equals(before) || ("failed".equals(before) && isCompleted(h, batchId))) {
+                return Settled.NONE;
+            }
+            h.createUpdate("UPDATE audio_files SET status = 'completed', s3_key = :key, sha256 = :sha, size_bytes = :size, error = NULL, "
+                            + "updated_at = now() WHERE audio_id = :id")
+                    .bind("key", s3Key).bind("sha", sha256).bind("size", sizeBytes).bind("id", audioId).execute();
+            h.createUpdate("UPDATE batches SET processed_files = processed_files + 1, failed_files = failed_files - :wasFailed, updated_at = now() "
+                            + "WHERE batch_id = :id")
+                    .bind("wasFailed", "failed".equals(before) ? 1 : 0).bind("id", batchId).execute();
+            ResultEvents.fileProcessed(h, batchId, audioId);
+            return settled(h, batchId);
+        });
+        return afterCommit(s);
+    }
+
+    /**
+     * The file failed for good (its reason kept in its row): counted failed, and the batch completed when it
+     * was the last. A file the hand-off did not record is not counted.
+     */
+    public Outcome failed(String batchId, String name, String reason) throws IOException, SQLException {
+        Settled s = db.inTransaction(h -> {
+            if (!Outbox.lockBatch(h, batchId)) {
+                return Settled.NONE;
+            }
+            Optional<UUID> moved = h.createQuery("UPDATE audio_files SET status = 'failed', error = :error, updated_at = now() "
+                            + "WHERE batch_id = :batch AND name_key = " + NAME_KEY + " AND status IN ('pending', 'transcribing', 'transcribed') "
+                            + "RETURNING audio_id")
+                    .bind("error", reason).bind("batch", batchId).bind("name", name).mapTo(UUID.class).findOne();
+            if (moved.isEmpty()) {
+                return Settled.NONE;
+            }
+            h.createUpdate("UPDATE batches SET failed_files = failed_files + 1, updated_at = now() WHERE batch_id = :id").bind("id", batchId).execute();
+            ResultEvents.fileFailed(h, batchId, moved.get());
+            return settled(h, batchId);
+        });
+        return afterCommit(s);
+    }
+
+    /**
+     * For a batch whose files are all settled but which is not completed (the reconciler's repair of a batch
+     * an older release handed off): completes it now, once.
+     */
+    public boolean completeIfDone(String batchId) throws IOException, SQLException {
+        Settled s = db.inTransaction(h -> {
+            if (!Outbox.lockBatch(h, batchId)) {
+                return Settled.NONE;
+            }
+            boolean completed = completeIfDone(h, batchId);
+            return new Settled(counts(h, batchId).orElseThrow(), completed ? Outcome.COMPLETED : Outcome.ALREADY_COUNTED);
+        });
+        afterCommit(s);
+        return s.outcome() == Outcome.COMPLETED;
+    }
+
+    /**
+     * For a redelivered job: a completed batch whose work outside the database never ran to its end (the
+     * worker that completed it died) has it run now. Idempotent.
+     */
+    public void resume(String batchId) throws IOException, SQLException {
+        Optional<BatchCounts> counts = counts(batchId);
+        if (counts.isPresent() && counts.get().completed() && !completion.finalized(batchId)) {
+            completion.finish(counts.get());
         }
     }
 
-    private Outcome completeIf(String batchId, Outcome outcome) throws IOException, SQLException {
-        if (outcome == Outcome.COMPLETED) {
-            runCompletion(batchId);
-        }
-        return outcome;
+    public Optional<BatchCounts> counts(String batchId) throws SQLException {
+        return db.withHandle(h -> counts(h, batchId));
     }
 
-    /** The only call of the batch's completion: reached only by the one report that completed the batch, or its redelivery. */
-    private void runCompletion(String batchId) throws IOException, SQLException {
-        completion.complete(batchId);
+    private static Optional<BatchCounts> counts(Handle h, String batchId) {
+        return h.createQuery("SELECT " + COUNTS + " FROM batches WHERE batch_id = :id").bind("id", batchId)
+                .map((rs, ctx) -> new BatchCounts(rs.getString(1), (Long) (rs.getObject(2) == null ? null : rs.getLong(2)), rs.getLong(3),
+                        rs.getLong(4), rs.getString(5), rs.getString(6), "completed".equals(rs.getString(7))))
+                .findOne();
+    }
+
+    private static boolean isCompleted(Handle h, String batchId) {
+        return h.createQuery("SELECT status = 'completed' FROM batches WHERE batch_id = :id").bind("id", batchId).mapTo(Boolean.class).one();
+    }
+
+    /**
+     * Under the batch row's lock: moves the batch to completed when every file of its hand-off is settled,
+     * with its audit event and {@code batch.completed}. Only the transaction that moves it writes them.
+     */
+    private boolean completeIfDone(Handle h, String batchId) {
+        Optional<String> done = h.createQuery("UPDATE batches SET status = 'completed', completed_at = coalesce(completed_at, now()), "
+                        + "updated_at = now() WHERE batch_id = :id AND status NOT IN ('completed', 'failed') AND handed_off_at IS NOT NULL "
+                        + "AND total_files IS NOT NULL AND processed_files + failed_files >= total_files "
+                        + "RETURNING 'processed=' || processed_files || ' failed=' || failed_files || ' total=' || total_files")
+                .bind("id", batchId).mapTo(String.class).findOne();
+        if (done.isEmpty()) {
+            return false;
+        }
+        events.record(h, batchId, null, "batch_completed", done.get());
+        ResultEvents.batchCompleted(h, batchId);
+        return true;
+    }
+
+    private Settled settled(Handle h, String batchId) {
+        boolean completed = completeIfDone(h, batchId);
+        return new Settled(counts(h, batchId).orElseThrow(), completed ? Outcome.COMPLETED : Outcome.COUNTED);
+    }
+
+    private record Settled(BatchCounts counts, Outcome outcome) {
+        static final Settled NONE = new Settled(null, Outcome.ALREADY_COUNTED);
+    }
+
+    private Outcome afterCommit(Settled s) throws IOException, SQLException {
+        if (s.counts() != null) {
+            afterCommit(s.counts(), s.outcome() == Outcome.COMPLETED);
+        }
+        return s.outcome();
+    }
+
+    /** The mirror moves forward (a Redis that fails here is repaired by the reconciler); a completion's own work follows. */
+    private void afterCommit(BatchCounts counts, boolean completedNow) throws IOException, SQLException {
+        try {
+            mirror.mirror(counts, completedNow ? completion.keyTtl() : null);
+        } catch (RuntimeException e) {
+            log.warn("batch {}: the Redis batch keys were not updated ({}); the reconciler rewrites them from the database", counts.batchId(),
+                    e.toString());
+        }
+        if (completedNow) {
+            completion.finish(counts);
+        }
     }
 }

@@ -1,45 +1,41 @@
 package io.audiopipeline.common.batch;
 
 import java.time.Duration;
-import java.util.HashSet;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 import redis.clients.jedis.UnifiedJedis;
 
 /**
- * The batch counters of the contract, updated by atomic scripts so that a file is counted once however
- * often or concurrently it is reported, {@code processed + failed} reaches {@code total} exactly once,
- * and exactly one report is told it completed the batch.
+ * The Redis batch keys of the contract ({@code batch:{id}:total/processed/failed/s3_key/node}): a mirror of
+ * the counts PostgreSQL keeps in the batch's row, for operators to watch. Written after each commit with
+ * one atomic script that only moves a count forward (two settlements of one batch mirrored out of order
+ * leave the higher, later count), and rewritten exactly from PostgreSQL by the reconciler when they differ
+ * (a Redis that lost them, came back from an older snapshot, or holds a forged value).
  */
 public final class BatchTracker {
-    static final String INIT_MARKER = "init";
-
-    /** KEYS: total processed failed completed_by ; returns 1 and marks completion when processed+failed >= total. */
-    private static final String COMPLETE_IF_DONE = """
-            local function complete_if_done(marker)
-              local v = redis.call('MGET', KEYS[1], KEYS[2], KEYS[3])
-              if not v[1] then return 0 end
-              local done = tonumber(v[2] or '0') + tonumber(v[3] or '0')
-              if done >= tonumber(v[1]) and redis.call('SET', KEYS[4], marker, 'NX') then return 1 end
-              return 0
+    /** KEYS: total processed failed s3_key node ; ARGV: total processed failed s3_key node ttl_ms (empty: none) */
+    private static final String FORWARD = """
+            for i = 1, 3 do
+              if ARGV[i] ~= '' then
+                local now = tonumber(redis.call('GET', KEYS[i]) or '-1')
+                if now == nil or now < tonumber(ARGV[i]) then redis.call('SET', KEYS[i], ARGV[i]) end
+              end
             end
+            if ARGV[4] ~= '' then redis.call('SET', KEYS[4], ARGV[4]) end
+            if ARGV[5] ~= '' then redis.call('SET', KEYS[5], ARGV[5]) end
+            if ARGV[6] ~= '' then
+              for i = 1, 5 do redis.call('PEXPIRE', KEYS[i], ARGV[6]) end
+            end
+            return 1
             """;
-    /** KEYS: total processed failed completed_by s3_key node finalized ; ARGV: total s3_key node marker */
-    private static final String INITIALIZE = COMPLETE_IF_DONE + """
-            redis.call('SET', KEYS[1], ARGV[1], 'NX')
-            redis.call('SET', KEYS[2], 0, 'NX')
-            redis.call('SET', KEYS[3], 0, 'NX')
-            redis.call('SET', KEYS[5], ARGV[2])
-            redis.call('SET', KEYS[6], ARGV[3])
-            if complete_if_done(ARGV[4]) == 1 then return 1 end
-            if redis.call('GET', KEYS[4]) == ARGV[4] and redis.call('EXISTS', KEYS[7]) == 0 then return 1 end
-            return 0
-            """;
-    /** KEYS: total processed failed completed_by counted counter ; ARGV: file */
-    private static final String RECORD = COMPLETE_IF_DONE + """
-            if redis.call('SADD', KEYS[5], ARGV[1]) == 0 then return 0 end
-            redis.call('INCR', KEYS[6])
-            if complete_if_done(ARGV[1]) == 1 then return 2 end
+    /** KEYS and ARGV as {@link #FORWARD}: every value set as given (an empty one deleted). */
+    private static final String REWRITE = """
+            for i = 1, 5 do
+              if ARGV[i] == '' then redis.call('DEL', KEYS[i]) else redis.call('SET', KEYS[i], ARGV[i]) end
+            end
+            if ARGV[6] ~= '' then
+              for i = 1, 5 do redis.call('PEXPIRE', KEYS[i], ARGV[6]) end
+            end
             return 1
             """;
 
@@ -49,89 +45,48 @@ public final class BatchTracker {
         this.redis = redis;
     }
 
-    /**
-     * Sets the total (only the first time: a redelivered unpack job never resets it) and the batch's
-     * archive key and node. Returns true when this call completed the batch (no recordings, or every file
-     * was already counted), in which case the caller runs the completion; a redelivered unpack job whose
-     * completion was claimed here but never finalized is told so again.
-     */
-    public boolean initialize(String batchId, long total, String s3Key, String node) {
+    /** After a commit: the keys move forward to {@code counts}; a completed batch's keys expire after {@code ttl}. */
+    public void mirror(BatchCounts counts, Duration ttl) {
+        redis.eval(FORWARD, keys(counts.batchId()), args(counts, ttl));
+    }
+
+    /** The keys set exactly to {@code counts} (the reconciler's repair). */
+    public void rewrite(BatchCounts counts, Duration ttl) {
+        redis.eval(REWRITE, keys(counts.batchId()), args(counts, ttl));
+    }
+
+    private static List<String> keys(String batchId) {
         BatchKeys k = new BatchKeys(batchId);
-        Object r = redis.eval(INITIALIZE,
-                List.of(k.total(), k.processed(), k.failed(), k.completedBy(), k.s3Key(), k.node(), k.finalized()),
-                List.of(Long.toString(total), s3Key, node, INIT_MARKER));
-        return Long.valueOf(1).equals(r);
+        return List.of(k.total(), k.processed(), k.failed(), k.s3Key(), k.node());
     }
 
-    public Outcome recordProcessed(String batchId, String file) {
-        BatchKeys k = new BatchKeys(batchId);
-        return record(k, file, k.processed());
+    private static List<String> args(BatchCounts c, Duration ttl) {
+        List<String> args = new ArrayList<>();
+        args.add(c.total() == null ? "" : Long.toString(c.total()));
+        args.add(Long.toString(c.processed()));
+        args.add(Long.toString(c.failed()));
+        args.add(c.s3Key() == null ? "" : c.s3Key());
+        args.add(c.node() == null ? "" : c.node());
+        args.add(c.completed() && ttl != null ? Long.toString(ttl.toMillis()) : "");
+        return args;
     }
 
-    public Outcome recordFailed(String batchId, String file) {
-        BatchKeys k = new BatchKeys(batchId);
-        return record(k, file, k.failed());
-    }
-
-    private Outcome record(BatchKeys k, String file, String counter) {
-        Object r = redis.eval(RECORD,
-                List.of(k.total(), k.processed(), k.failed(), k.completedBy(), k.counted(), counter), List.of(file));
-        long code = ((Number) r).longValue();
-        return code == 2 ? Outcome.COMPLETED : code == 1 ? Outcome.COUNTED : Outcome.ALREADY_COUNTED;
-    }
-
-    /**
-     * For a redelivered job whose file was already counted: true when this very file's report completed
-     * the batch but the completion was never finalized (the worker died during it), so the redelivery
-     * must run the completion again. Completion steps are idempotent.
-     */
-    public boolean completionPending(String batchId, String file) {
-        BatchKeys k = new BatchKeys(batchId);
-        List<String> v = redis.mget(k.completedBy(), k.finalized());
-        return file.equals(v.get(0)) && v.get(1) == null;
-    }
-
-    /** The batch's completion ran to its end; its keys now expire after {@code ttl} (BATCH_KEY_TTL). */
-    public void finalizeCompletion(String batchId, Duration ttl) {
-        redis.set(new BatchKeys(batchId).finalized(), "1");
-        expire(batchId, ttl);
-    }
-
-    public boolean isCounted(String batchId, String file) {
-        return redis.sismember(new BatchKeys(batchId).counted(), file);
-    }
-
-    /** Which of {@code files} are counted already: one command per {@value #CHUNK} names. */
-    public Set<String> countedAmong(String batchId, List<String> files) {
-        Set<String> counted = new HashSet<>();
-        String key = new BatchKeys(batchId).counted();
-        for (int from = 0; from < files.size(); from += CHUNK) {
-            List<String> chunk = files.subList(from, Math.min(files.size(), from + CHUNK));
-            List<Boolean> member = redis.smismember(key, chunk.toArray(String[]::new));
-            for (int i = 0; i < chunk.size(); i++) {
-                if (member.get(i)) {
-                    counted.add(chunk.get(i));
-                }
-            }
-        }
-        return counted;
-    }
-
-    private static final int CHUNK = 500;
-
-    void expire(String batchId, Duration ttl) {
-        for (String key : new BatchKeys(batchId).all()) {
-            redis.pexpire(key, ttl.toMillis());
-        }
-    }
-
+    /** The counts as the keys hold them now ({@code completed} is not mirrored: false). */
     public BatchCounts counts(String batchId) {
         BatchKeys k = new BatchKeys(batchId);
-        List<String> v = redis.mget(k.total(), k.processed(), k.failed(), k.s3Key(), k.node(), k.completedBy());
+        List<String> v = redis.mget(k.total(), k.processed(), k.failed(), k.s3Key(), k.node());
         return new BatchCounts(batchId,
                 v.get(0) == null ? null : Long.parseLong(v.get(0)),
                 v.get(1) == null ? 0 : Long.parseLong(v.get(1)),
                 v.get(2) == null ? 0 : Long.parseLong(v.get(2)),
-                v.get(3), v.get(4), v.get(5) != null);
+                v.get(3), v.get(4), false);
+    }
+
+    /** Whether the keys hold {@code expected}'s total and counts exactly. */
+    public boolean agrees(BatchCounts expected) {
+        BatchCounts now = counts(expected.batchId());
+        return java.util.Objects.equals(now.total(), expected.total()) && now.processed() == expected.processed()
+                && now.failed() == expected.failed() && java.util.Objects.equals(now.s3Key(), expected.s3Key())
+                && java.util.Objects.equals(now.node(), expected.node());
     }
 }

@@ -1,14 +1,11 @@
 package io.audiopipeline.common.batch;
 
-/** What a report did to its batch. */
+/** What a file's settlement did to its batch. */
 public enum Outcome {
     /** Counted now; the batch is not complete yet. */
     COUNTED,
-    /** This file had already been counted: nothing changed. */
+    /** The file was settled before (or is not one the hand-off recorded): nothing changed. */
     ALREADY_COUNTED,
-    /**
-     * This report completed the batch: the caller, and only it, runs the batch's completion and then
-     * calls {@link BatchTracker#finalizeCompletion}.
-     */
+    /** Counted now, and its batch completed in the same transaction. */
     COMPLETED
 }

@@ -5,13 +5,13 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
-import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.mapper.reflect.ConstructorMapper;
 
 /** The {@code batches} table. Every write is safe to repeat. */
 public final class BatchRepository {
     private static final String COLUMNS = "batch_id, s3_key, original_filename, sha256, size_bytes, node, status, total_files, "
-            + "processed_files, failed_files, error, transferred_at, created_at, unpacked_at, completed_at, updated_at, ignored_entries";
+            + "processed_files, failed_files, error, transferred_at, created_at, unpacked_at, completed_at, updated_at, ignored_entries, "
+            + "handed_off_at, finalized_at, claimed_by";
 
     private final Database db;
 
@@ -29,41 +29,11 @@ public final class BatchRepository {
                 .execute() == 1);
     }
 
-    public void markUnpacking(String batchId, String node) throws SQLException {
-        db.withHandle(h -> h.createUpdate("UPDATE batches SET status = 'unpacking', node = :node, updated_at = now() "
+    /** The batch is being unpacked on {@code node} by {@code worker} (its Redis heartbeat says whether it still lives). */
+    public void markUnpacking(String batchId, String node, String worker) throws SQLException {
+        db.withHandle(h -> h.createUpdate("UPDATE batches SET status = 'unpacking', node = :node, claimed_by = :worker, updated_at = now() "
                         + "WHERE batch_id = :id AND status IN ('queued', 'unpacking', 'failed')")
-                .bind("node", node).bind("id", batchId).execute());
-    }
-
-    public void markUnpacked(String batchId, int totalFiles, int failedFiles, String node) throws SQLException {
-        db.withHandle(h -> h.createUpdate("UPDATE batches SET status = CASE WHEN status = 'completed' THEN status ELSE 'transcribing' END, "
-                        + "total_files = :total, failed_files = greatest(failed_files, :failed), node = :node, "
-                        + "unpacked_at = coalesce(unpacked_at, now()), updated_at = now() WHERE batch_id = :id")
-                .bind("total", totalFiles).bind("failed", failedFiles).bind("node", node).bind("id", batchId).execute());
-    }
-
-    /**
-     * Marks the batch completed with its counts and writes {@code event} with it, in one transaction.
-     * Only the call that moves the batch to completed writes the event: a repeated completion (a crash's
-     * redelivery) or a concurrent one finds it done and returns false, so the event stands exactly once.
-     */
-    public boolean markCompleted(String batchId, long processed, long failed, EventLog events, String event, String detail)
-            throws SQLException {
-        return db.inTransaction(h -> {
-            boolean moved = markCompleted(h, batchId, processed, failed);
-            if (moved) {
-                events.record(h, batchId, null, event, detail);
-                ResultEvents.batchCompleted(h, batchId);
-            }
-            return moved;
-        });
-    }
-
-    private static boolean markCompleted(Handle h, String batchId, long processed, long failed) {
-        return h.createUpdate("UPDATE batches SET status = 'completed', processed_files = :processed, failed_files = :failed, "
-                        + "completed_at = coalesce(completed_at, now()), updated_at = now() WHERE batch_id = :id AND status <> 'completed'")
-                .bind("processed", processed).bind("failed", failed).bind("id", batchId)
-                .execute() == 1;
+                .bind("node", node).bind("worker", worker).bind("id", batchId).execute());
     }
 
     /** The batch can no longer complete; announced ({@code batch.failed}) in the same transaction when it was not failed before. */

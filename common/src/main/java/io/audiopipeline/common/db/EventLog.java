@@ -22,7 +22,7 @@ public final class EventLog {
     }
 
     /** Records the event on {@code h}, in the transaction of the change it announces. */
-    void record(Handle h, String batchId, UUID audioId, String event, String detail) {
+    public void record(Handle h, String batchId, UUID audioId, String event, String detail) {
         h.createUpdate("INSERT INTO pipeline_events (batch_id, audio_id, event, detail, worker) VALUES (:batch, :audio, :event, :detail, :worker)")
                 .bind("batch", batchId).bind("audio", audioId).bind("event", event).bind("detail", detail).bind("worker", worker)
                 .execute();

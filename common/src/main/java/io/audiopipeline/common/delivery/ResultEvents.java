@@ -51,8 +51,7 @@ public final class ResultEvents {
     private static String batchSummary(Handle h, String batchId, String idleSeconds) {
         return h.createQuery("SELECT jsonb_build_object('batch_id', b.batch_id, 'status', b.status, 'archive_s3_key', b.s3_key, "
                         + "'archive_filename', b.original_filename, 'archive_sha256', b.sha256, 'node', b.node, 'total_files', b.total_files, "
-                        + "'processed_files', (SELECT count(*) FROM audio_files f WHERE f.batch_id = b.batch_id AND f.status = 'completed'), "
-                        + "'failed_files', (SELECT count(*) FROM audio_files f WHERE f.batch_id = b.batch_id AND f.status = 'failed'), "
+                        + "'processed_files', b.processed_files, 'failed_files', b.failed_files, "
                         + "'ignored_entries', b.ignored_entries, 'error', b.error, 'created_at', b.created_at, 'unpacked_at', b.unpacked_at, "
                         + "'completed_at', b.completed_at, "
                         + "'seconds_to_complete', extract(epoch FROM b.completed_at - b.created_at), 'idle_seconds', " + idleSeconds + "::float8)::text "

@@ -98,6 +98,39 @@ public final class JobPublisher {
         return redis.sismember(legacyPublished(queue, group), id) ? Optional.of("") : Optional.empty();
     }
 
+    /** Every job published for {@code group}, id to payload (what a hand-off of an earlier release left). */
+    public java.util.Map<String, String> publishedJobs(QueueKeys queue, String group) {
+        return redis.hgetAll(published(queue, group));
+    }
+
+    /**
+     * The reconciler's repair: enqueues each job again and marks it published, whatever the marks say (a Redis
+     * that lost the job may have kept, or restored, its mark). Returns how many were enqueued.
+     */
+    public int republish(QueueKeys queue, String group, List<Map.Entry<String, String>> jobs) {
+        int enqueued = 0;
+        for (int from = 0; from < jobs.size(); from += CHUNK) {
+            List<String> args = new ArrayList<>(List.of(Long.toString(markTtl.toMillis())));
+            for (Map.Entry<String, String> job : jobs.subList(from, Math.min(jobs.size(), from + CHUNK))) {
+                args.add(job.getKey());
+                args.add(job.getValue());
+            }
+            enqueued += ((Number) redis.eval(REPUBLISH, List.of(published(queue, group), queue.main()), args)).intValue();
+        }
+        return enqueued;
+    }
+
+    private static final String REPUBLISH = """
+            local n = 0
+            for i = 2, #ARGV, 2 do
+              redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1])
+              redis.call('LPUSH', KEYS[2], ARGV[i + 1])
+              n = n + 1
+            end
+            redis.call('PEXPIRE', KEYS[1], ARGV[1])
+            return n
+            """;
+
     static String published(QueueKeys queue, String group) {
         return "queue:{queue:" + queue.name() + "}:published-jobs:" + group;
     }
