@@ -4,6 +4,7 @@ import io.audiopipeline.common.batch.ArchiveRetention;
 import io.audiopipeline.common.batch.BatchGauges;
 import io.audiopipeline.common.batch.BatchLedger;
 import io.audiopipeline.common.batch.LegacyHandOff;
+import io.audiopipeline.common.batch.BatchRecovery;
 import io.audiopipeline.common.config.RuntimeConfig;
 import io.audiopipeline.common.db.AudioFileRepository;
 import io.audiopipeline.common.db.BatchRepository;
@@ -42,9 +43,10 @@ final class GpuAssembly {
         QueueKeys queue = QueueKeys.transcribe(runtime.nodeName());
         AudioFileRepository files = new AudioFileRepository(db);
         Publication publication = new Publication(files,
-                new LegacyHandOff(batches, new JobPublisher(redis, runtime.batchKeyTtl()), codec, ledger), queue.main(), workerId);
+                new LegacyHandOff(batches, new JobPublisher(redis, runtime.batchKeyTtl()), codec, ledger), redis, queue, workerId);
         TranscribeHandler handler = new TranscribeHandler(new ScratchPaths(config.scratchRoot()), publication, bridges, config, files,
-                new TranscriptRepository(db), labeler, events, store, ledger, metrics);
+                new TranscriptRepository(db), labeler, events, store, ledger, metrics,
+                new BatchRecovery(batches, store, new JobPublisher(redis, runtime.batchKeyTtl()), codec, events, clock));
         RuntimeConfig slots = new RuntimeConfig(runtime.nodeName(), runtime.httpPort(), bridges.size() + 1, runtime.maxAttempts(),
                 runtime.visibilityTimeout(), runtime.retryBaseDelay(), runtime.retryMaxDelay(), runtime.gracePeriod(), runtime.batchKeyTtl(),
                 runtime.httpBind());

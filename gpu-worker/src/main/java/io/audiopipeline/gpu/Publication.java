@@ -4,7 +4,12 @@ import io.audiopipeline.common.batch.LegacyHandOff;
 import io.audiopipeline.common.db.AudioFileRecord;
 import io.audiopipeline.common.db.AudioFileRepository;
 import io.audiopipeline.common.job.TranscriptionJob;
+import io.audiopipeline.common.queue.QueueKeys;
 import io.audiopipeline.common.worker.PermanentJobException;
+import io.audiopipeline.common.worker.WorkerStatus;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import redis.clients.jedis.UnifiedJedis;
 import java.io.IOException;
 import java.sql.SQLException;
 import java.util.Optional;
@@ -21,24 +26,58 @@ final class Publication {
     private final LegacyHandOff legacy;
     private final String queueName;
     private final String workerId;
+    private final UnifiedJedis redis;
+    private final QueueKeys queue;
+    private final ObjectMapper json = new ObjectMapper();
 
-    Publication(AudioFileRepository files, LegacyHandOff legacy, String queueName, String workerId) {
+    Publication(AudioFileRepository files, LegacyHandOff legacy, UnifiedJedis redis, QueueKeys queue, String workerId) {
         this.files = files;
         this.legacy = legacy;
-        this.queueName = queueName;
+        this.redis = redis;
+        this.queue = queue;
+        this.queueName = queue.main();
         this.workerId = workerId;
     }
 
-    /** The job's claim on its row (one more attempt, held by this worker); refused when the hand-off recorded no such file. */
-    AudioFileRecord claim(TranscriptionJob job) throws SQLException, IOException, PermanentJobException {
-        Optional<AudioFileRecord> row = files.claim(job.batchId(), job.originalFilename(), job.opusPath(), workerId);
-        if (row.isEmpty() && legacy.adopt(job.batchId())) {
-            row = files.claim(job.batchId(), job.originalFilename(), job.opusPath(), workerId);
+    /**
+     * The job's claim on its row (one more attempt, held by this worker); refused when the hand-off recorded no
+     * such file. Empty when another live worker holds the same file (a copy of its job, which a Redis restored
+     * from an older snapshot can hand out again): this copy does nothing, so no file is transcribed twice.
+     */
+    Optional<AudioFileRecord> claim(TranscriptionJob job) throws SQLException, IOException, PermanentJobException {
+        Optional<AudioFileRepository.Claim> claim = files.claim(job.batchId(), job.originalFilename(), job.opusPath(), workerId);
+        if (claim.isEmpty() && legacy.adopt(job.batchId())) {
+            claim = files.claim(job.batchId(), job.originalFilename(), job.opusPath(), workerId);
         }
-        if (row.isPresent()) {
-            return row.get();
+        if (claim.isEmpty()) {
+            throw new PermanentJobException(refusal(job, files.find(job.batchId(), job.originalFilename())));
         }
-        throw new PermanentJobException(refusal(job, files.find(job.batchId(), job.originalFilename())));
+        AudioFileRepository.Claim c = claim.get();
+        String holder = c.previousHolder();
+        if ("transcribing".equals(c.previousStatus()) && holder != null && !holder.equals(workerId)
+                && heldBy(holder, WorkerStatus.identity(job.batchId(), job.originalFilename()))) {
+            files.restoreClaim(c.row().audioId(), holder);
+            return Optional.empty();
+        }
+        return Optional.of(c.row());
+    }
+
+    /** Whether {@code worker} lives and its heartbeat lists the job among those it holds. */
+    private boolean heldBy(String worker, String identity) {
+        String beat = redis.get(queue.heartbeat(worker));
+        if (beat == null) {
+            return false;
+        }
+        try {
+            for (JsonNode held : json.readTree(beat).path("holds")) {
+                if (held.asText().equals(identity)) {
+                    return true;
+                }
+            }
+        } catch (IOException unreadable) {
+            return false;
+        }
+        return false;
     }
 
     /** Null for a job its hand-off recorded; otherwise why it is refused. */

@@ -1,6 +1,7 @@
 package io.audiopipeline.gpu;
 
 import io.audiopipeline.common.batch.BatchLedger;
+import io.audiopipeline.common.batch.BatchRecovery;
 import io.audiopipeline.common.batch.Outcome;
 import io.audiopipeline.common.db.AudioFileRecord;
 import io.audiopipeline.common.db.AudioFileRepository;
@@ -44,10 +45,12 @@ final class TranscribeHandler implements JobHandler<TranscriptionJob> {
     private final GpuMetrics metrics;
     private final Publication publication;
     private final TranscriptLabeler labeler;
+    private final BatchRecovery recovery;
 
     TranscribeHandler(ScratchPaths scratch, Publication publication, BridgePool bridges, GpuConfig config, AudioFileRepository files,
                       TranscriptRepository transcripts, TranscriptLabeler labeler, EventLog events, ObjectStore store, BatchLedger ledger,
-                      GpuMetrics metrics) {
+                      GpuMetrics metrics, BatchRecovery recovery) {
+        this.recovery = recovery;
         this.publication = publication;
         this.labeler = labeler;
         this.scratch = scratch;
@@ -69,7 +72,13 @@ final class TranscribeHandler implements JobHandler<TranscriptionJob> {
     @Override
     public void handle(TranscriptionJob job, int attempt) throws Exception {
         Path file = scratch.jobFile(job.batchId(), job.opusPath());
-        AudioFileRecord row = publication.claim(job);
+        Optional<AudioFileRecord> claimed = publication.claim(job);
+        if (claimed.isEmpty()) {
+            log.warn("{} of batch {} is held by another live worker: this copy of its job is dropped, the file is not transcribed twice",
+                    job.originalFilename(), job.batchId());
+            return;
+        }
+        AudioFileRecord row = claimed.get();
         MDC.put("audio_id", row.audioId().toString());
         try {
             if (row.settled()) {
@@ -81,6 +90,17 @@ final class TranscribeHandler implements JobHandler<TranscriptionJob> {
             }
             try {
                 if (!Files.isRegularFile(file)) {
+                    if (!Files.isDirectory(scratch.batchDir(job.batchId()))) {
+                        // the batch's whole scratch dir is gone (the volume was lost or wiped): unpacked again from its archive
+                        Optional<String> cannot = recovery.request(job.batchId(), "the scratch dir of the batch is gone from its node");
+                        if (cannot.isEmpty()) {
+                            log.warn("{}: the scratch dir of batch {} is gone; its unpack job is re-queued, this file is published again by the "
+                                    + "hand-off that follows", job.originalFilename(), job.batchId());
+                            return;
+                        }
+                        throw new PermanentJobException("audio file " + job.opusPath() + " is missing with its batch's scratch dir, and the batch "
+                                + "cannot be recovered: " + cannot.get());
+                    }
                     throw new PermanentJobException("audio file " + job.opusPath() + " is missing from the scratch dir");
                 }
                 // a first delivery has no transcript yet: only a redelivery looks for one

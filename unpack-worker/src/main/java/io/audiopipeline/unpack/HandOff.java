@@ -46,7 +46,12 @@ final class HandOff {
         this.node = node;
     }
 
-    void handOff(UnpackJob job, Manifest manifest) throws IOException, SQLException {
+    /**
+     * {@code fresh}: the files were converted just now, so every pending file's job is published (a batch
+     * unpacked again after its scratch dir was lost has files whose earlier jobs are marked published); a
+     * hand-off resumed from its manifest publishes only what it had not published yet.
+     */
+    void handOff(UnpackJob job, Manifest manifest, boolean fresh) throws IOException, SQLException {
         String batchId = job.batchId();
         ignoredEntries.record(batchId, manifest.ignored());
         List<BatchLedger.FileEntry> entries = new ArrayList<>();
@@ -68,7 +73,7 @@ final class HandOff {
                 alreadyDone++; // a batch unpacked again after its node was lost: files settled before are not redone
             }
         }
-        int enqueued = publish(batchId, result.pending());
+        int enqueued = publish(batchId, result.pending(), fresh);
         long failed = result.counts().failed();
         long total = result.counts().total() == null ? 0 : result.counts().total();
         events.record(batchId, null, "unpacked", total + " recordings, " + failed + " failed, " + enqueued
@@ -77,21 +82,13 @@ final class HandOff {
                 QueueKeys.transcribe(node).main(), manifest.ignored().size(), alreadyDone > 0 ? ", " + alreadyDone + " already done before" : "");
     }
 
-    /** A batch whose hand-off committed but whose jobs may not all be published (its job was redelivered, its manifest gone). */
-    void republish(UnpackJob job) throws IOException, SQLException {
-        BatchLedger.HandOffResult result = ledger.handOff(job.batchId(), job.s3Key(), node, List.of());
-        int enqueued = publish(job.batchId(), result.pending());
-        log.info("hand-off of batch {} was recorded before: {} of its {} pending files published now", job.batchId(), enqueued,
-                result.pending().size());
-    }
-
-    private int publish(String batchId, List<BatchLedger.PendingFile> files) {
+    private int publish(String batchId, List<BatchLedger.PendingFile> files, boolean again) {
         List<Map.Entry<String, String>> jobs = new ArrayList<>();
         for (BatchLedger.PendingFile p : files) {
             TranscriptionJob next = new TranscriptionJob(batchId, p.opusPath(), p.name(), p.sha256(), p.durationSeconds());
             jobs.add(Map.entry(p.name(), codec.encode(next)));
         }
-        return publisher.publishAllOnce(QueueKeys.transcribe(node), batchId, jobs);
+        return again ? publisher.republish(QueueKeys.transcribe(node), batchId, jobs) : publisher.publishAllOnce(QueueKeys.transcribe(node), batchId, jobs);
     }
     /**
      * Why the transcription job of a converted recording cannot be published, or null when it can: the

@@ -96,19 +96,15 @@ final class UnpackHandler implements JobHandler<UnpackJob> {
             return;
         }
         Optional<Manifest> manifest = Manifest.read(batchDir, json);
-        if (manifest.isEmpty() && row.isPresent() && row.get().handedOffAt() != null && node.equals(row.get().node())) {
-            // handed off on this node before (its rows are the record): publish what is pending, never unpack again
-            lease.check();
-            handOff.republish(job);
-            return;
-        }
-        if (manifest.isPresent()) {
-            log.info("resuming the hand-off of batch {} from its manifest (attempt {})", batchId, attempt);
-        } else {
+        boolean fresh = manifest.isEmpty();
+        if (fresh) {
+            // a first delivery, or a batch whose scratch dir is gone (its node's volume lost): unpacked from the archive
             manifest = Optional.of(unpack(job, batchDir));
+        } else {
+            log.info("resuming the hand-off of batch {} from its manifest (attempt {})", batchId, attempt);
         }
         lease.check();
-        handOff.handOff(job, manifest.get());
+        handOff.handOff(job, manifest.get(), fresh);
     }
 
     /**

@@ -7,6 +7,8 @@ import io.audiopipeline.common.config.RuntimeConfig;
 import io.audiopipeline.common.config.S3Config;
 import io.audiopipeline.common.delivery.DeliveryConfig;
 import io.audiopipeline.common.delivery.OutboxRelay;
+import io.audiopipeline.common.reconcile.Reconciler;
+import io.audiopipeline.common.reconcile.ReconcilerConfig;
 import io.audiopipeline.common.job.JobCodec;
 import io.audiopipeline.common.http.HealthServer;
 import io.audiopipeline.common.worker.Worker;
@@ -55,17 +57,24 @@ public final class WorkerProgram {
         DatabaseConfig dbConfig = DatabaseConfig.from(env);
         S3Config s3Config = S3Config.from(env);
         DeliveryConfig delivery = DeliveryConfig.from(env);
+        ReconcilerConfig reconcile = ReconcilerConfig.from(env);
         Launcher.logConfiguration(name, env);
 
         String workerId = Worker.workerId(runtime.nodeName(), role);
         PrometheusRegistry registry = new PrometheusRegistry();
         boolean relays = delivery.relays() && wiring.servesHealth();
-        try (Infrastructure infra = Infrastructure.open(redisConfig, dbConfig, s3Config, wiring.redisConnections() + (relays ? 1 : 0), name);
+        boolean reconciles = reconcile.enabled() && wiring.servesHealth();
+        try (Infrastructure infra = Infrastructure.open(redisConfig, dbConfig, s3Config,
+                wiring.redisConnections() + (relays ? 1 : 0) + (reconciles ? 1 : 0), name);
              Resources resources = new Resources()) {
             Service service = wiring.wire(new Context(workerId, runtime, infra, registry, Clock.systemUTC(), resources));
             if (relays) {
                 resources.add(new OutboxRelay(delivery, infra.database(), infra.redis(), new JobCodec().mapper(), registry, workerId,
                         Clock.systemUTC())).start();
+            }
+            if (reconciles) {
+                resources.add(new Reconciler(reconcile, infra.database(), infra.redis(), infra.store(), registry, workerId, runtime.visibilityTimeout(),
+                        runtime.batchKeyTtl(), Clock.systemUTC())).start();
             }
             if (shutdown != null && !shutdown.onStop(() -> stopQuietly(service, runtime.gracePeriod()))) {
                 log.info("{} stopped while starting: nothing was taken", name);

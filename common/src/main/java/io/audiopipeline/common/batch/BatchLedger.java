@@ -222,6 +222,42 @@ public final class BatchLedger {
         return s.outcome() == Outcome.COMPLETED;
     }
 
+    /** What {@link #recount} found and did. */
+    public record Recount(String before, String after, boolean changed, boolean completed) {
+    }
+
+    /**
+     * The reconciler's repair of a batch whose row's counts differ from its files' states (a settlement an
+     * earlier release made without counting it): the counts taken from the rows, and the completion when every
+     * file is settled, in one transaction under the batch row's lock.
+     */
+    public Recount recount(String batchId) throws IOException, SQLException {
+        Object[] r = db.inTransaction(h -> {
+            if (!Outbox.lockBatch(h, batchId)) {
+                return null;
+            }
+            String before = describe(counts(h, batchId).orElseThrow());
+            h.createUpdate("UPDATE batches b SET "
+                            + "processed_files = (SELECT count(*) FROM audio_files f WHERE f.batch_id = b.batch_id AND f.status = 'completed'), "
+                            + "failed_files = (SELECT count(*) FROM audio_files f WHERE f.batch_id = b.batch_id AND f.status = 'failed') "
+                            + "WHERE batch_id = :id AND status = 'transcribing'")
+                    .bind("id", batchId).execute();
+            Settled settled = settled(h, batchId);
+            return new Object[] {before, settled};
+        });
+        if (r == null) {
+            return new Recount("", "", false, false);
+        }
+        Settled settled = (Settled) r[1];
+        afterCommit(settled);
+        String after = describe(settled.counts());
+        return new Recount((String) r[0], after, !after.equals(r[0]), settled.outcome() == Outcome.COMPLETED);
+    }
+
+    private static String describe(BatchCounts c) {
+        return "total=" + c.total() + " processed=" + c.processed() + " failed=" + c.failed();
+    }
+
     /**
      * For a redelivered job: a completed batch whose work outside the database never ran to its end (the
      * worker that completed it died) has it run now. Idempotent.

@@ -38,11 +38,24 @@ public final class AudioFileRepository {
      * that holds it now, and {@code transcribing} unless it is settled. Empty when the hand-off recorded no
      * such file in the batch at that path.
      */
-    public Optional<AudioFileRecord> claim(String batchId, String originalFilename, String opusPath, String worker) throws SQLException {
-        return db.withHandle(h -> h.createQuery("UPDATE audio_files SET attempts = attempts + 1, claimed_by = :worker, updated_at = now(), "
-                        + "status = CASE WHEN status = 'pending' THEN 'transcribing' ELSE status END "
-                        + "WHERE batch_id = :batch AND name_key = " + NAME_KEY + " AND opus_path = :path RETURNING " + COLUMNS)
-                .bind("batch", batchId).bind("name", originalFilename).bind("path", opusPath).bind("worker", worker).map(ROW).findOne());
+    public Optional<Claim> claim(String batchId, String originalFilename, String opusPath, String worker) throws SQLException {
+        return db.withHandle(h -> h.createQuery("WITH prev AS (SELECT audio_id, status AS prev_status, claimed_by AS prev_claim FROM audio_files "
+                        + "WHERE batch_id = :batch AND name_key = " + NAME_KEY + " AND opus_path = :path FOR UPDATE) "
+                        + "UPDATE audio_files f SET attempts = f.attempts + 1, claimed_by = :worker, updated_at = now(), "
+                        + "status = CASE WHEN f.status = 'pending' THEN 'transcribing' ELSE f.status END FROM prev WHERE f.audio_id = prev.audio_id "
+                        + "RETURNING " + COLUMNS.replaceAll("(\\w+)", "f.$1") + ", prev.prev_status, prev.prev_claim")
+                .bind("batch", batchId).bind("name", originalFilename).bind("path", opusPath).bind("worker", worker)
+                .map((rs, ctx) -> new Claim(ROW.map(rs, ctx), rs.getString("prev_status"), rs.getString("prev_claim"))).findOne());
+    }
+
+    /** A claim: the row after it, and who held the file before (a live other holder means this delivery is a copy). */
+    public record Claim(AudioFileRecord row, String previousStatus, String previousHolder) {
+    }
+
+    /** Gives a file back to the worker that held it (a copy of its job was claimed meanwhile). */
+    public void restoreClaim(UUID audioId, String worker) throws SQLException {
+        db.withHandle(h -> h.createUpdate("UPDATE audio_files SET claimed_by = :worker WHERE audio_id = :id").bind("worker", worker)
+                .bind("id", audioId).execute());
     }
 
     /** The row of {@code originalFilename} in its batch, if the hand-off recorded it. */

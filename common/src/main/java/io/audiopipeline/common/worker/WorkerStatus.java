@@ -16,6 +16,8 @@ public final class WorkerStatus {
     private final Instant startedAt;
     private final Clock clock;
     private final List<String> current = new ArrayList<>();
+    private final List<String> holds = new ArrayList<>();
+    private static final ObjectMapper PARSER = new ObjectMapper();
 
     public WorkerStatus(String workerId, String node, String kind, Clock clock) {
         this.workerId = workerId;
@@ -27,10 +29,29 @@ public final class WorkerStatus {
 
     public synchronized void begin(String payload) {
         current.add(payload.length() > 300 ? payload.substring(0, 300) + "..." : payload);
+        holds.add(identity(payload));
     }
 
     public synchronized void end(String payload) {
         current.remove(payload.length() > 300 ? payload.substring(0, 300) + "..." : payload);
+        holds.remove(identity(payload));
+    }
+
+    /**
+     * A job's identity in the heartbeat, whole: {@code <batch_id>/<original_filename>}, so the reconciler can tell
+     * a job this live worker holds (whatever Redis lost) from one nobody holds.
+     */
+    public static String identity(String batchId, String originalFilename) {
+        return batchId + "/" + originalFilename;
+    }
+
+    private static String identity(String payload) {
+        try {
+            com.fasterxml.jackson.databind.JsonNode job = PARSER.readTree(payload);
+            return identity(job.path("batch_id").asText(""), job.path("original_filename").asText(""));
+        } catch (Exception malformed) {
+            return "";
+        }
     }
 
     public synchronized String toJson(ObjectMapper json) {
@@ -43,6 +64,8 @@ public final class WorkerStatus {
         beat.put("beat_at", clock.instant().toString());
         ArrayNode jobs = beat.putArray("jobs");
         current.forEach(jobs::add);
+        ArrayNode held = beat.putArray("holds");
+        holds.forEach(held::add);
         return beat.toString();
     }
 }
