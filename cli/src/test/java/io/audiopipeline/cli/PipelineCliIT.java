@@ -216,11 +216,10 @@ class PipelineCliIT {
         await().atMost(Duration.ofSeconds(60)).until(() -> redis.llen(QueueKeys.transcribe("node-a").main()) == 3);
         // one file was transcribed on node A before it was lost
         String doneFile = "calls/clip-0.mp3";
-        AudioFileRecord row = new AudioFileRepository(db).register(batchId, doneFile);
+        AudioFileRecord row = new AudioFileRepository(db).find(batchId, doneFile).orElseThrow();
         new TranscriptRepository(db).save(new TranscriptRecord(row.audioId(), "en", "done before the loss", "[]", "pocketsphinx", "0.8",
                 "en-us", 2.6, 1.0, 0.4));
-        new AudioFileRepository(db).markCompleted(row.batchId(), row.audioId(), "processed/x/" + row.audioId() + ".opus", "a".repeat(64), 1);
-        new BatchTracker(redis).recordProcessed(batchId, doneFile);
+        io.audiopipeline.common.testing.TestLedger.processed(db, redis, batchId, doneFile);
         // node A is lost: its workers and its scratch volume are gone
         unpackA.kill();
         io.audiopipeline.common.batch.BatchCompletion.removeTree(tmp.resolve("scratch-a"));

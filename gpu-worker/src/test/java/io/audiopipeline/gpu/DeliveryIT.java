@@ -19,6 +19,8 @@ import io.audiopipeline.common.job.BatchId;
 import io.audiopipeline.common.job.JobCodec;
 import io.audiopipeline.common.storage.ObjectStore;
 import io.audiopipeline.common.testing.TestServers;
+import io.audiopipeline.common.testing.TestLedger;
+import io.audiopipeline.common.batch.BatchLedger;
 import io.audiopipeline.sandbox.ArchiveBuilder;
 import io.audiopipeline.sandbox.AudioFixtures;
 import io.audiopipeline.sandbox.ChildProgram;
@@ -201,9 +203,10 @@ class DeliveryIT {
         try (UnifiedJedis redis = TestServers.redis(); Database db = TestServers.freshDatabase()) {
             TestServers.flushRedis(redis);
             String batchId = BatchId.next(Clock.systemUTC());
-            new BatchRepository(db).insertIfAbsent(batchId, "archives/" + batchId + ".tar", "x.tar", null, null, Instant.now());
-            AudioFileRecord a = new AudioFileRepository(db).markFailed(batchId, "a.mp3", "cannot decode");
-            AudioFileRecord b = new AudioFileRepository(db).markFailed(batchId, "b.mp3", "cannot decode");
+            TestLedger.handOff(db, redis, batchId, "n", List.of(new BatchLedger.FileEntry("a.mp3", null, null, null, "cannot decode"),
+                    new BatchLedger.FileEntry("b.mp3", null, null, null, "cannot decode")));
+            AudioFileRecord a = new AudioFileRepository(db).find(batchId, "a.mp3").orElseThrow();
+            AudioFileRecord b = new AudioFileRepository(db).find(batchId, "b.mp3").orElseThrow();
             Map<String, String> settings = new HashMap<>(Map.of("WEBHOOK_URL", webhookUrl(), "WEBHOOK_SECRET", SECRET, "RESULTS_QUEUE", "",
                     "WEBHOOK_MAX_ATTEMPTS", "3", "WEBHOOK_RETRY_BASE_DELAY", "10ms", "WEBHOOK_RETRY_MAX_DELAY", "20ms"));
             OutboxRelay relay = new OutboxRelay(DeliveryConfig.from(new Env(settings)), db, redis, new JobCodec().mapper(), new PrometheusRegistry(),
@@ -241,17 +244,18 @@ class DeliveryIT {
 
     @Test
     void aStateChangeThatDoesNotHappenAnnouncesNothing() throws Exception {
-        try (Database db = TestServers.freshDatabase()) {
+        try (Database db = TestServers.freshDatabase(); UnifiedJedis redis = TestServers.redis()) {
             String batchId = BatchId.next(Clock.systemUTC());
             BatchRepository batches = new BatchRepository(db);
-            batches.insertIfAbsent(batchId, "archives/" + batchId + ".tar", "x.tar", null, null, Instant.now());
-            AudioFileRepository files = new AudioFileRepository(db);
-            AudioFileRecord row = files.register(batchId, "a.mp3");
-            files.markCompleted(batchId, row.audioId(), "processed/a.opus", "a".repeat(64), 10);
-            files.markCompleted(batchId, row.audioId(), "processed/a.opus", "a".repeat(64), 10);
-            files.markFailed(batchId, "a.mp3", "a late failure report for a completed file");
-            files.markFailed(batchId, "b.mp3", "cannot decode");
-            files.markFailed(batchId, "b.mp3", "cannot decode (again)");
+            TestLedger.handOff(db, redis, batchId, "n", List.of(new BatchLedger.FileEntry("a.mp3", "/s/a.opus", null, null, null),
+                    new BatchLedger.FileEntry("b.mp3", "/s/b.opus", null, null, null), new BatchLedger.FileEntry("c.mp3", "/s/c.opus", null, null, null)));
+            BatchLedger ledger = TestLedger.of(db, redis);
+            AudioFileRecord row = new AudioFileRepository(db).find(batchId, "a.mp3").orElseThrow();
+            ledger.processed(batchId, row.audioId(), "processed/a.opus", "a".repeat(64), 10);
+            ledger.processed(batchId, row.audioId(), "processed/a.opus", "a".repeat(64), 10);
+            ledger.failed(batchId, "a.mp3", "a late failure report for a completed file");
+            ledger.failed(batchId, "b.mp3", "cannot decode");
+            ledger.failed(batchId, "b.mp3", "cannot decode (again)");
             batches.markFailed(batchId, "gone");
             batches.markFailed(batchId, "gone again");
             List<String> types = db.withHandle(h -> h.createQuery("SELECT type FROM outbox ORDER BY seq").mapTo(String.class).list());

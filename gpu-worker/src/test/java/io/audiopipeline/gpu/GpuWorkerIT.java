@@ -6,6 +6,8 @@ import static org.awaitility.Awaitility.await;
 import io.audiopipeline.common.batch.ArchiveRetention;
 import io.audiopipeline.common.batch.BatchCounts;
 import io.audiopipeline.common.batch.BatchTracker;
+import io.audiopipeline.common.batch.BatchLedger;
+import io.audiopipeline.common.testing.TestLedger;
 import io.audiopipeline.common.config.Env;
 import io.audiopipeline.common.config.RuntimeConfig;
 import io.audiopipeline.common.db.AudioFileRecord;
@@ -141,9 +143,16 @@ class GpuWorkerIT {
         String batchId = BatchId.next(Clock.systemUTC());
         new BatchRepository(db).insertIfAbsent(batchId, "archives/" + batchId + ".tar", batchId + ".tar", null, null, Instant.now());
         Path dir = Files.createDirectories(scratch.resolve(batchId).resolve("opus"));
-        new BatchTracker(redis).initialize(batchId, files, "archives/" + batchId + ".tar", NODE);
+        List<BatchLedger.FileEntry> entries = new ArrayList<>();
+        List<Path> opusFiles = new ArrayList<>();
         for (int i = 0; i < files; i++) {
             Path opus = Files.copy(audio, dir.resolve(String.format("%04d-clip.opus", i + 1)));
+            opusFiles.add(opus);
+            entries.add(new BatchLedger.FileEntry("calls/clip-" + i + ".mp3", opus.toString(), Checksums.sha256(opus), AudioFixtures.duration(opus), null));
+        }
+        TestLedger.handOff(db, redis, batchId, NODE, entries);
+        for (int i = 0; i < files; i++) {
+            Path opus = opusFiles.get(i);
             String name = "calls/clip-" + i + ".mp3";
             new JobPublisher(redis, Duration.ofDays(1)).publishOnce(QueueKeys.transcribe(NODE), batchId, name,
                     codec.encode(new TranscriptionJob(batchId, opus.toString(), name, Checksums.sha256(opus), AudioFixtures.duration(opus))));
@@ -252,7 +261,7 @@ class GpuWorkerIT {
         // while this delivery is in the engine, the other delivery finishes the file: counts it, removes it
         await().atMost(Duration.ofSeconds(30)).until(() -> Files.exists(bridge.resolve("waiting")));
         Path file = Path.of(Files.readString(bridge.resolve("waiting")));
-        assertThat(new BatchTracker(redis).recordProcessed(batchId, names.get(file.toString()))).isEqualTo(Outcome.COUNTED);
+        assertThat(TestLedger.processed(db, redis, batchId, names.get(file.toString()))).isEqualTo(Outcome.COUNTED);
         Files.delete(file);
         Files.createFile(bridge.resolve("go"));
 

@@ -188,9 +188,9 @@ class UnpackWorkerIT {
         assertThat(bad.error()).startsWith("ffmpeg could not convert bad.mp3");
         assertThat(events(job.batchId(), "conversion_failed")).isEqualTo(1);
 
-        // the GPU side counts the two good files: the batch completes exactly at the total
-        assertThat(tracker.recordProcessed(job.batchId(), "good1.mp3")).isEqualTo(Outcome.COUNTED);
-        assertThat(tracker.recordProcessed(job.batchId(), "good2.wav")).isEqualTo(Outcome.COMPLETED);
+        // the GPU side settles the two good files: the batch completes exactly at the total
+        assertThat(io.audiopipeline.common.testing.TestLedger.processed(db, redis, job.batchId(), "good1.mp3")).isEqualTo(Outcome.COUNTED);
+        assertThat(io.audiopipeline.common.testing.TestLedger.processed(db, redis, job.batchId(), "good2.wav")).isEqualTo(Outcome.COMPLETED);
     }
 
     @Test
@@ -412,7 +412,7 @@ class UnpackWorkerIT {
         Worker<UnpackJob> worker = startWorker(env());
         await().atMost(Duration.ofSeconds(60)).until(() -> redis.llen(QueueKeys.transcribe(NODE).main()) == 2);
         BatchTracker tracker = new BatchTracker(redis);
-        tracker.recordProcessed(job.batchId(), "a.mp3");
+        io.audiopipeline.common.testing.TestLedger.processed(db, redis, job.batchId(), "a.mp3");
 
         // the worker died after the hand-off, before its ack: the same job is delivered again
         ListAppender<ILoggingEvent> logs = new ListAppender<>();

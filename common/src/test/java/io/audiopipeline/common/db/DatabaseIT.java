@@ -48,35 +48,6 @@ class DatabaseIT {
         assertThat(transcripts.save(t)).isTrue();
         assertThat(transcripts.save(t)).isFalse();
         assertThat(count("SELECT count(*) FROM transcripts")).isEqualTo(1);
-
-        files.markCompleted(batch, first.audioId(), "processed/x.opus", "a".repeat(64), 100);
-        files.markFailed(batch, "dir/a.mp3", "late failure report");
-        assertThat(files.find(first.audioId()).orElseThrow().status()).as("a completed file stays completed").isEqualTo("completed");
-    }
-
-    @Test
-    void aBatchCompletedTwiceAtOnceAnnouncesItsCompletionOnce() throws Exception {
-        BatchRepository batches = new BatchRepository(db);
-        EventLog events = new EventLog(db, "test");
-        String batch = "20250101-000000-c0ffee";
-        batches.insertIfAbsent(batch, "archives/" + batch + ".tar", "a.tar", null, 10L, Instant.now());
-        var pool = java.util.concurrent.Executors.newFixedThreadPool(4);
-        try {
-            var calls = new java.util.ArrayList<java.util.concurrent.Future<Boolean>>();
-            for (int i = 0; i < 8; i++) {
-                calls.add(pool.submit(() -> batches.markCompleted(batch, 3, 1, events, "batch_completed", "processed=3 failed=1")));
-            }
-            long moved = 0;
-            for (var call : calls) {
-                moved += call.get() ? 1 : 0;
-            }
-            assertThat(moved).as("exactly one call completes the batch").isEqualTo(1);
-        } finally {
-            pool.shutdownNow();
-        }
-        assertThat(count("SELECT count(*) FROM pipeline_events WHERE batch_id = '" + batch + "' AND event = 'batch_completed'")).isEqualTo(1);
-        assertThat(batches.find(batch).orElseThrow()).extracting(BatchRecord::status, BatchRecord::processedFiles, BatchRecord::failedFiles)
-                .containsExactly("completed", 3, 1);
     }
 
     @Test
