@@ -1,6 +1,8 @@
 package io.audiopipeline.cli;
 
 import io.audiopipeline.common.queue.DeadLetter;
+import io.audiopipeline.common.config.Printable;
+import io.audiopipeline.common.queue.DeadLetterStore;
 import io.audiopipeline.common.queue.DeadLetters;
 import io.audiopipeline.common.queue.QueueKeys;
 import java.io.BufferedReader;
@@ -37,7 +39,7 @@ final class DeadCommand implements Runnable {
         }
     }
 
-    @Command(name = "list", mixinStandardHelpOptions = true, description = "List dead jobs, newest first (index, time, attempts, error).")
+    @Command(name = "list", mixinStandardHelpOptions = true, description = "List dead jobs, newest first (id, time, attempts, error).")
     static final class ListDead implements Callable<Integer> {
         @Parameters(paramLabel = "QUEUE")
         String queue;
@@ -59,9 +61,8 @@ final class DeadCommand implements Runnable {
                 if (entries.isEmpty()) {
                     System.out.println("no dead jobs on queue:" + queue(queue).name());
                 }
-                for (int i = 0; i < entries.size(); i++) {
-                    DeadLetter e = entries.get(i);
-                    System.out.printf("%4d  %s  attempts %d  %s%n", i, e.failedAt(), e.attempts(), e.error());
+                for (DeadLetter e : entries) {
+                    System.out.printf("%s  %s  attempts %d  %s%n", e.id(), e.failedAt(), e.attempts(), Printable.escape(e.error()));
                 }
             }
             return 0;
@@ -73,8 +74,8 @@ final class DeadCommand implements Runnable {
         @Parameters(index = "0", paramLabel = "QUEUE")
         String queue;
 
-        @Parameters(index = "1", paramLabel = "INDEX", defaultValue = "0")
-        long index;
+        @Parameters(index = "1", paramLabel = "ID", description = "the entry's id, as 'pipeline dead list' shows it")
+        String id;
 
         @Option(names = "--json")
         boolean json;
@@ -82,46 +83,43 @@ final class DeadCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             try (Connections c = Connections.fromEnvironment()) {
-                List<DeadLetter> entries = new DeadLetters(c.redis(), queue(queue), c.codec().mapper()).list(index, 1);
-                if (entries.isEmpty()) {
-                    throw new CliFailure("no dead job at index " + index + " of queue:" + queue(queue).name(), 1);
-                }
-                DeadLetter e = entries.get(0);
+                DeadLetter e = new DeadLetters(c.redis(), queue(queue), c.codec().mapper()).find(id)
+                        .orElseThrow(() -> new CliFailure("no dead job " + id + " on queue:" + queue(queue).name(), 1));
                 if (json) {
                     System.out.println(c.codec().mapper().writerWithDefaultPrettyPrinter().writeValueAsString(e));
                 } else {
-                    System.out.printf("queue:    %s%nfailed:   %s%nattempts: %d%nworker:   %s%nerror:    %s%npayload:  %s%n",
-                            e.queue(), e.failedAt(), e.attempts(), e.worker(), e.error(), e.payload());
+                    System.out.printf("id:       %s%nqueue:    %s%nfailed:   %s%nattempts: %d%nworker:   %s%nerror:    %s%npayload:  %s%n",
+                            e.id(), e.queue(), e.failedAt(), e.attempts(), Printable.escape(e.worker()), Printable.escape(e.error()), Printable.escape(e.payload()));
                 }
             }
             return 0;
         }
     }
 
-    @Command(name = "retry", mixinStandardHelpOptions = true, description = "Put a dead job (INDEX) or all of them (--all) back on the queue.")
+    @Command(name = "retry", mixinStandardHelpOptions = true, description = "Put a dead job (its ID) or all of them (--all) back on the queue.")
     static final class Retry implements Callable<Integer> {
         @Parameters(index = "0", paramLabel = "QUEUE")
         String queue;
 
-        @Parameters(index = "1", paramLabel = "INDEX", arity = "0..1")
-        Long index;
+        @Parameters(index = "1", paramLabel = "ID", arity = "0..1", description = "the entry's id, as 'pipeline dead list' shows it")
+        String id;
 
         @Option(names = "--all", description = "re-queue every dead job of the queue")
         boolean all;
 
         @Override
         public Integer call() throws Exception {
-            if (all == (index != null)) {
-                throw new CliFailure("give either an INDEX (see 'pipeline dead list') or --all", 2);
+            if (all == (id != null)) {
+                throw new CliFailure("give either an ID (see 'pipeline dead list') or --all", 2);
             }
             try (Connections c = Connections.fromEnvironment()) {
-                DeadLetters dead = new DeadLetters(c.redis(), queue(queue), c.codec().mapper());
+                DeadLetters dead = new DeadLetters(c.redis(), queue(queue), c.codec().mapper(), new DeadLetterStore(c.database()));
                 if (all) {
                     System.out.println("re-queued " + dead.retryAll() + " job(s) on queue:" + queue(queue).name());
-                } else if (dead.retry(index)) {
-                    System.out.println("re-queued dead job " + index + " on queue:" + queue(queue).name());
+                } else if (dead.retry(id)) {
+                    System.out.println("re-queued dead job " + id + " on queue:" + queue(queue).name());
                 } else {
-                    throw new CliFailure("no dead job at index " + index + " of queue:" + queue(queue).name(), 1);
+                    throw new CliFailure("no dead job " + id + " on queue:" + queue(queue).name(), 1);
                 }
             }
             return 0;
@@ -139,7 +137,7 @@ final class DeadCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             try (Connections c = Connections.fromEnvironment()) {
-                DeadLetters dead = new DeadLetters(c.redis(), queue(queue), c.codec().mapper());
+                DeadLetters dead = new DeadLetters(c.redis(), queue(queue), c.codec().mapper(), new DeadLetterStore(c.database()));
                 long size = dead.size();
                 if (size == 0) {
                     System.out.println("no dead jobs on queue:" + queue(queue).name());

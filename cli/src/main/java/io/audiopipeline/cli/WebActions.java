@@ -2,6 +2,7 @@ package io.audiopipeline.cli;
 
 import com.sun.net.httpserver.HttpExchange;
 import io.audiopipeline.common.db.EventLog;
+import io.audiopipeline.common.queue.DeadLetterStore;
 import io.audiopipeline.common.queue.DeadLetters;
 import io.audiopipeline.common.queue.QueueKeys;
 import java.net.URLDecoder;
@@ -22,7 +23,7 @@ final class WebActions {
         this.config = config;
     }
 
-    /** {@code POST /api/dead/QUEUE/retry?index=N}, {@code …/retry?all=true}, {@code …/purge}. */
+    /** {@code POST /api/dead/QUEUE/retry?id=ID}, {@code …/retry?all=true}, {@code …/purge}. */
     void dead(HttpExchange exchange, String rest) throws Exception {
         authorize(exchange);
         int slash = rest.indexOf('/');
@@ -38,18 +39,18 @@ final class WebActions {
         }
         String action = rest.substring(slash + 1);
         String query = exchange.getRequestURI().getQuery() == null ? "" : exchange.getRequestURI().getQuery();
-        DeadLetters dead = new DeadLetters(c.redis(), queue, c.codec().mapper());
+        DeadLetters dead = new DeadLetters(c.redis(), queue, c.codec().mapper(), new DeadLetterStore(c.database()));
         String done;
         if (action.equals("purge")) {
             done = "purged " + dead.purge() + " dead job(s) of queue:" + queue.name();
         } else if (action.equals("retry") && query.equals("all=true")) {
             done = "re-queued " + dead.retryAll() + " job(s) on queue:" + queue.name();
-        } else if (action.equals("retry") && query.matches("index=\\d{1,6}")) {
-            long index = Long.parseLong(query.substring("index=".length()));
-            if (!dead.retry(index)) {
-                throw new WebServer.WebFailure(404, "no dead job at index " + index + " of queue:" + queue.name());
+        } else if (action.equals("retry") && query.matches("id=[0-9a-f-]{12,36}")) {
+            String id = query.substring("id=".length());
+            if (!dead.retry(id)) {
+                throw new WebServer.WebFailure(404, "no dead job " + id + " on queue:" + queue.name());
             }
-            done = "re-queued dead job " + index + " on queue:" + queue.name();
+            done = "re-queued dead job " + id + " on queue:" + queue.name();
         } else {
             throw new WebServer.WebFailure(404, "no such action");
         }

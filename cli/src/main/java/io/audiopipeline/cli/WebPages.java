@@ -181,14 +181,14 @@ final class WebPages {
             body.append("<section class=\"dead-queue\" data-queue=\"").append(esc(name)).append("\"><h2>queue:").append(esc(name)).append(":dead · ")
                     .append(size).append("</h2><p><button data-action=\"/api/dead/").append(q).append("/retry?all=true\">retry all</button> ")
                     .append("<button data-action=\"/api/dead/").append(q).append("/purge\">purge</button></p>")
-                    .append("<table><thead><tr><th>#</th><th>failed at</th><th>attempts</th><th>reason</th><th>job</th><th></th></tr></thead><tbody>");
+                    .append("<table><thead><tr><th>id</th><th>failed at</th><th>attempts</th><th>reason</th><th>job</th><th></th></tr></thead><tbody>");
             List<DeadLetter> entries = dead.list(0, 100);
             for (int i = 0; i < entries.size(); i++) {
                 DeadLetter e = entries.get(i);
-                body.append("<tr class=\"dead\"><td>").append(i).append("</td><td>").append(e.failedAt() == null ? "" : e.failedAt()).append("</td><td>")
+                body.append("<tr class=\"dead\"><td><code>").append(esc(e.id())).append("</code></td><td>").append(e.failedAt() == null ? "" : e.failedAt()).append("</td><td>")
                         .append(e.attempts()).append("</td><td class=\"reason\">").append(esc(e.error())).append("</td><td><code>")
                         .append(esc(shorten(e.payload()))).append("</code></td><td><button data-action=\"/api/dead/").append(q)
-                        .append("/retry?index=").append(i).append("\">retry</button></td></tr>");
+                        .append("/retry?id=").append(URLEncoder.encode(e.id(), StandardCharsets.UTF_8)).append("\">retry</button></td></tr>");
             }
             body.append("</tbody></table></section>");
         }

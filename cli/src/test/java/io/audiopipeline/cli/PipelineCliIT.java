@@ -181,17 +181,23 @@ class PipelineCliIT {
 
         Result list = cli("dead", "list", "unpack");
         assertThat(list.out()).contains("attempts 1").contains(key + " does not exist");
-        Result show = cli("dead", "show", "unpack", "0", "--json");
+        String id = list.out().strip().split("\\s+")[0];
+        // a job pushed meanwhile dead-letters in front of it: the id still names the same entry, never a position
+        redis.lpush("queue:unpack:dead", "{\"id\":\"00000000-0000-0000-0000-000000000000\",\"queue\":\"unpack\",\"payload\":\"{}\",\"error\":\"x\"}");
+        Result show = cli("dead", "show", "unpack", id, "--json");
         assertThat(json.readTree(show.out()).get("payload").asText()).contains(batchId);
 
         store.upload(speechArchive, key, TransferProgress.NONE);
-        Result retry = cli("dead", "retry", "unpack", "0");
+        Result retry = cli("dead", "retry", "unpack", id);
         assertThat(retry.exit()).as(retry.err()).isZero();
         // the hand-off sets the batch total before it publishes the files' jobs: wait for the last of them
         String transcribe = QueueKeys.transcribe("cli-dead").main();
         await().atMost(Duration.ofSeconds(60)).until(() -> redis.llen(transcribe) == 3);
         assertThat(new BatchTracker(redis).counts(batchId).total()).isEqualTo(3);
-        assertThat(redis.llen("queue:unpack:dead")).isZero();
+        assertThat(redis.llen("queue:unpack:dead")).as("only the entry pushed in front of it is left").isEqualTo(1);
+        String settled = db.withHandle(h -> h.createQuery("SELECT settled_as FROM dead_letters WHERE id = '" + id + "'").mapTo(String.class).one());
+        assertThat(settled)
+                .as("the database's record says what became of it").isEqualTo("requeued");
     }
 
     @Test

@@ -74,7 +74,7 @@ class WebViewIT {
                     inbox);
             // a job dead on a queue no worker takes: retrying it moves it to that queue, where it stays
             ObjectMapper json = new ObjectMapper().registerModule(new JavaTimeModule());
-            redis.lpush("queue:transcribe:elsewhere:dead", json.writeValueAsString(new DeadLetter("transcribe:elsewhere",
+            redis.lpush("queue:transcribe:elsewhere:dead", json.writeValueAsString(DeadLetter.of("transcribe:elsewhere",
                     "{\"batch_id\":\"20240101-000000-000001\",\"opus_path\":\"/x.opus\",\"original_filename\":\"x.mp3\"}",
                     "audio file /x.opus is missing from the scratch dir", 5, "web-node:gpu:1:abc", Instant.now())));
             int port = TcpPorts.any();

@@ -15,6 +15,7 @@ import io.audiopipeline.common.db.TranscriptRepository;
 import io.audiopipeline.common.job.JobCodec;
 import io.audiopipeline.common.job.LabelJob;
 import io.audiopipeline.common.job.TranscriptionJob;
+import io.audiopipeline.common.queue.DeadLetterStore;
 import io.audiopipeline.common.queue.JobPublisher;
 import io.audiopipeline.common.queue.QueueKeys;
 import io.audiopipeline.common.storage.ObjectStore;
@@ -50,7 +51,8 @@ final class GpuAssembly {
         RuntimeConfig slots = new RuntimeConfig(runtime.nodeName(), runtime.httpPort(), bridges.size() + 1, runtime.maxAttempts(),
                 runtime.visibilityTimeout(), runtime.retryBaseDelay(), runtime.retryMaxDelay(), runtime.gracePeriod(), runtime.batchKeyTtl(),
                 runtime.httpBind());
-        return new Worker<>(workerId, "gpu", redis, QueueKeys.transcribe(runtime.nodeName()), slots, handler, codec, workerMetrics, clock);
+        return new Worker<>(workerId, "gpu", redis, QueueKeys.transcribe(runtime.nodeName()), slots, handler, codec, workerMetrics, clock)
+                .recordDeadLettersIn(new DeadLetterStore(db));
     }
 
     /** The labeller, or {@link TranscriptLabeler#NONE} when LABELER is none. */
@@ -68,6 +70,7 @@ final class GpuAssembly {
                 runtime.visibilityTimeout(), runtime.retryBaseDelay(), runtime.retryMaxDelay(), runtime.gracePeriod(), runtime.batchKeyTtl(),
                 runtime.httpBind());
         LabelHandler handler = new LabelHandler(new AudioFileRepository(db), new TranscriptRepository(db), new LabelRepository(db), labeler);
-        return new Worker<>(workerId + "-label", "label", redis, QueueKeys.label(), one, handler, new JobCodec(), workerMetrics, clock);
+        return new Worker<>(workerId + "-label", "label", redis, QueueKeys.label(), one, handler, new JobCodec(), workerMetrics, clock)
+                .recordDeadLettersIn(new DeadLetterStore(db));
     }
 }

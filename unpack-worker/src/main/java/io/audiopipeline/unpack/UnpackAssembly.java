@@ -48,6 +48,7 @@ final class UnpackAssembly {
                 new BatchLease.Leases(redis, runtime.visibilityTimeout(), leaseRenewals,
                         runtime.nodeName() + ":" + ProcessHandle.current().pid()));
         return new Worker<>(workerId, "unpack", redis, QueueKeys.unpack(), runtime, handler, codec, new WorkerMetrics(registry), clock)
+                .recordDeadLettersIn(new io.audiopipeline.common.queue.DeadLetterStore(db))
                 .admitWhen(new ScratchAdmission(config, redis, QueueKeys.transcribe(runtime.nodeName()), metrics));
     }
 }

@@ -278,7 +278,7 @@ public final class OutboxRelay implements AutoCloseable {
 
     private void deadLetter(String body, String failure, int attempts) {
         try {
-            redis.lpush(WEBHOOK.dead(), json.writeValueAsString(new DeadLetter(WEBHOOK.name(), body, "webhook " + webhook.host() + ": " + failure,
+            redis.lpush(WEBHOOK.dead(), json.writeValueAsString(DeadLetter.of(WEBHOOK.name(), body, "webhook " + webhook.host() + ": " + failure,
                     attempts, workerId, clock.instant())));
         } catch (JsonProcessingException ex) {
             throw new IllegalStateException(ex);

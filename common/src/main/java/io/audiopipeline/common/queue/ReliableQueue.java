@@ -69,6 +69,7 @@ public final class ReliableQueue {
     private final Duration visibilityTimeout;
     private final ObjectMapper json;
     private final Clock clock;
+    private volatile DeadLetterStore record;
 
     public ReliableQueue(UnifiedJedis redis, QueueKeys keys, String workerId, Duration visibilityTimeout,
                          ObjectMapper json, Clock clock) {
@@ -134,12 +135,20 @@ public final class ReliableQueue {
         return Long.valueOf(1).equals(moved);
     }
 
+    /** Dead letters are recorded in the database (the {@code dead_letters} table) before they go on the list. */
+    public void recordDeadLettersIn(DeadLetterStore store) {
+        this.record = store;
+    }
+
     /**
      * Moves the job to {@code queue:<q>:dead} with the reason. The dead entry is written first and the
      * job removed after, so a crash in between leaves a duplicate, never a loss.
      */
-    public void deadLetter(Delivery delivery, String error) {
-        DeadLetter entry = new DeadLetter(keys.name(), delivery.payload(), error, delivery.attempt(), workerId, clock.instant());
+    public void deadLetter(Delivery delivery, String error) throws java.sql.SQLException {
+        DeadLetter entry = DeadLetter.of(keys.name(), delivery.payload(), error, delivery.attempt(), workerId, clock.instant());
+        if (record != null) {
+            record.record(entry); // the database's record first: Redis may lose the list, never the entry
+        }
         try {
             redis.lpush(keys.dead(), json.writeValueAsString(entry));
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {

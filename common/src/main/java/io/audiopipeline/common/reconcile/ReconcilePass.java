@@ -10,6 +10,9 @@ import io.audiopipeline.common.job.JobCodec;
 import io.audiopipeline.common.job.TranscriptionJob;
 import io.audiopipeline.common.job.UnpackJob;
 import io.audiopipeline.common.queue.BatchJobSweeper;
+import io.audiopipeline.common.queue.DeadLetter;
+import io.audiopipeline.common.queue.DeadLetterStore;
+import io.audiopipeline.common.queue.DeadLetters;
 import io.audiopipeline.common.queue.JobPublisher;
 import io.audiopipeline.common.queue.QueueKeys;
 import io.audiopipeline.common.batch.BatchRecovery;
@@ -49,6 +52,7 @@ final class ReconcilePass {
     private final LegacyHandOff legacy;
     private final BatchRecovery recovery;
     private final Repairs repairs;
+    private final DeadLetterStore deadLetters;
     private final Duration keyTtl;
     private final Duration nodeLostAfter;
     /** Nodes with waiting work and no live GPU worker, since when (kept across passes by the leader). */
@@ -66,6 +70,7 @@ final class ReconcilePass {
         this.publisher = publisher;
         this.recovery = recovery;
         this.repairs = repairs;
+        this.deadLetters = new DeadLetterStore(db);
         this.keyTtl = keyTtl;
         this.nodeLostAfter = nodeLostAfter;
     }
@@ -78,6 +83,44 @@ final class ReconcilePass {
         republishTranscriptions(now);
         rewriteKeys(afterLoss, now);
         finishCompletions();
+        restoreDeadLetters();
+    }
+
+    /** An open dead letter (not re-queued or purged) that its list lost goes back on it, with its id. */
+    private void restoreDeadLetters() throws SQLException {
+        Map<String, List<DeadLetter>> open = new LinkedHashMap<>();
+        for (DeadLetter d : deadLetters.open()) {
+            open.computeIfAbsent(d.queue(), q -> new ArrayList<>()).add(d);
+        }
+        for (Map.Entry<String, List<DeadLetter>> q : open.entrySet()) {
+            QueueKeys keys;
+            try {
+                keys = new QueueKeys(q.getKey());
+            } catch (IllegalArgumentException e) {
+                continue;
+            }
+            java.util.Set<String> listed = new java.util.HashSet<>();
+            new DeadLetters(redis, keys, json).list(0, Integer.MAX_VALUE).forEach(d -> listed.add(d.id()));
+            for (DeadLetter d : q.getValue()) {
+                if (!listed.contains(d.id())) {
+                    try {
+                        redis.rpush(keys.dead(), json.writeValueAsString(d));
+                    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                        throw new IllegalStateException(e);
+                    }
+                    repairs.record("dead_letter_restored", batchOf(d.payload()), null, "dead letter " + d.id() + " of " + keys.dead()
+                            + " was lost from its list: put back (" + d.error() + ")");
+                }
+            }
+        }
+    }
+
+    private String batchOf(String payload) {
+        try {
+            return json.readTree(payload).path("batch_id").asText(null);
+        } catch (Exception e) {
+            return null;
+        }
     }
 
     private void adoptLegacy() throws SQLException, IOException {

@@ -102,8 +102,7 @@ final class JobRunner<T extends Job> implements Runnable {
                 job = codec.decode(delivery.payload(), handler.jobType());
             } catch (MalformedJobException e) {
                 log.error("malformed job on {}, moving it to the dead-letter list: {}", queueName, e.getMessage());
-                queue.deadLetter(delivery, "malformed payload: " + e.getMessage());
-                metrics.settled(queueName, "malformed", seconds(started));
+                deadLetter(delivery, "malformed payload: " + e.getMessage(), "malformed", started);
                 return;
             }
             MDC.put("batch_id", job.batchId());
@@ -155,8 +154,20 @@ final class JobRunner<T extends Job> implements Runnable {
             metrics.settled(queueName, "retried", seconds(started));
             return;
         }
-        queue.deadLetter(delivery, reason);
-        metrics.settled(queueName, "dead", seconds(started));
+        deadLetter(delivery, reason, "dead", started);
+    }
+
+    /** To the dead-letter list; a database that cannot record it now has the job tried again later instead. */
+    private void deadLetter(Delivery delivery, String reason, String outcome, long started) {
+        try {
+            queue.deadLetter(delivery, reason);
+            metrics.settled(queue.keys().name(), outcome, seconds(started));
+        } catch (java.sql.SQLException e) {
+            Duration delay = policy.whenGivingUpFailed(delivery.attempt());
+            log.warn("could not record the dead letter ({}), retrying the job in {} instead", e.getMessage(), human(delay));
+            queue.retryLater(delivery, delay);
+            metrics.settled(queue.keys().name(), "retried", seconds(started));
+        }
     }
 
     private static String human(Duration d) {

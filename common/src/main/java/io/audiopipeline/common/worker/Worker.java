@@ -78,6 +78,12 @@ public final class Worker<T extends Job> {
         return queue;
     }
 
+    /** Before {@link #start()}: dead letters are recorded in the database before they go on the list (Redis may lose it). */
+    public Worker<T> recordDeadLettersIn(io.audiopipeline.common.queue.DeadLetterStore store) {
+        queue.recordDeadLettersIn(store);
+        return this;
+    }
+
     /** Before {@link #start()}: the condition for taking new jobs (back-pressure). */
     public synchronized Worker<T> admitWhen(Admission admission) {
         this.admission = admission;

@@ -55,7 +55,7 @@ class RedisClusterIT {
     }
 
     @Test
-    void aJobGoesThroughRetryDeadLetterAndOperatorRetryOnQueuesSpreadOverTheNodes() {
+    void aJobGoesThroughRetryDeadLetterAndOperatorRetryOnQueuesSpreadOverTheNodes() throws Exception {
         for (String name : List.of("unpack", "transcribe:gpu-01", "transcribe:gpu-02", "transcribe:gpu-03")) {
             QueueKeys keys = new QueueKeys(name + "-" + UUID.randomUUID());
             ReliableQueue worker = new ReliableQueue(redis, keys, "worker-1", Duration.ofSeconds(5), json, Clock.systemUTC());
@@ -72,7 +72,7 @@ class RedisClusterIT {
             worker.deadLetter(second, "boom");
             DeadLetters dead = new DeadLetters(redis, keys, json);
             assertThat(dead.list(0, 10)).singleElement().satisfies(d -> assertThat(d.error()).isEqualTo("boom"));
-            assertThat(dead.retry(0)).isTrue();
+            assertThat(dead.retry(dead.list(0, 1).get(0).id())).isTrue();
             Delivery third = worker.fetch(Duration.ofSeconds(1)).orElseThrow();
             assertThat(third.payload()).isEqualTo("{\"n\":1}");
             worker.ack(third);

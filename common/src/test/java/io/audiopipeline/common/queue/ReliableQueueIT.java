@@ -83,7 +83,7 @@ class ReliableQueueIT {
     }
 
     @Test
-    void retriesWaitTheirDelayAndIdenticalPayloadsAreNotMerged() {
+    void retriesWaitTheirDelayAndIdenticalPayloadsAreNotMerged() throws Exception {
         ReliableQueue q = consumer("w", Duration.ofSeconds(5));
         q.push("{\"same\":1}");
         q.push("{\"same\":1}");
@@ -113,7 +113,9 @@ class ReliableQueueIT {
         assertThat(entry.failedAt()).isNotNull();
         assertThat(q.stats().inFlight()).isZero();
 
-        assertThat(dead.retry(0)).isTrue();
+        assertThat(entry.id()).as("a dead letter has an id").isNotBlank();
+        assertThat(dead.retry("not-an-id")).isFalse();
+        assertThat(dead.retry(entry.id())).isTrue();
         assertThat(dead.size()).isZero();
         Optional<Delivery> again = q.fetch(Duration.ofSeconds(1));
         assertThat(again).map(Delivery::payload).contains("{\"bad\":true}");
