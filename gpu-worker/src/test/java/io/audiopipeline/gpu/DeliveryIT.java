@@ -203,8 +203,9 @@ class DeliveryIT {
         try (UnifiedJedis redis = TestServers.redis(); Database db = TestServers.freshDatabase()) {
             TestServers.flushRedis(redis);
             String batchId = BatchId.next(Clock.systemUTC());
+            // two recordings that failed to convert, and one still to transcribe (the batch does not complete)
             TestLedger.handOff(db, redis, batchId, "n", List.of(new BatchLedger.FileEntry("a.mp3", null, null, null, "cannot decode"),
-                    new BatchLedger.FileEntry("b.mp3", null, null, null, "cannot decode")));
+                    new BatchLedger.FileEntry("b.mp3", null, null, null, "cannot decode"), new BatchLedger.FileEntry("c.mp3", "/s/c.opus", null, null, null)));
             AudioFileRecord a = new AudioFileRepository(db).find(batchId, "a.mp3").orElseThrow();
             AudioFileRecord b = new AudioFileRepository(db).find(batchId, "b.mp3").orElseThrow();
             Map<String, String> settings = new HashMap<>(Map.of("WEBHOOK_URL", webhookUrl(), "WEBHOOK_SECRET", SECRET, "RESULTS_QUEUE", "",

@@ -359,7 +359,10 @@ class GpuWorkerIT {
         BatchCounts counts = new BatchTracker(redis).counts(batchId);
         assertThat(counts.processed() + counts.failed()).as("the counters did not move").isZero();
         assertThat(Path.of(sibling.opusPath())).as("the sibling's file is untouched").hasBinaryContent(siblingBytes);
-        assertThat(new AudioFileRepository(db).byBatch(batchId)).as("no row for an invented name").isEmpty();
+        assertThat(new AudioFileRepository(db).byBatch(batchId)).as("no row for an invented name; the hand-off's rows untouched")
+                .extracting(AudioFileRecord::originalFilename, AudioFileRecord::status, AudioFileRecord::attempts)
+                .containsExactlyInAnyOrder(org.assertj.core.groups.Tuple.tuple(real.get(0).originalFilename(), "pending", 0),
+                        org.assertj.core.groups.Tuple.tuple(real.get(1).originalFilename(), "pending", 0));
         assertThat(completed(batchId)).isFalse();
 
         // the real jobs still complete the batch exactly at its total

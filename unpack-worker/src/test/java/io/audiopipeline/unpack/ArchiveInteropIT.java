@@ -217,11 +217,10 @@ class ArchiveInteropIT {
         assertThat(dead().size()).isZero();
         assertThat(tracker.counts(job.batchId()).total()).isEqualTo(3);
         assertThat(publishedNames().get(job.batchId())).containsExactlyInAnyOrder("short.mp3", longName, longPath);
-        // the GPU side registers each name: the rows hold them whole
+        // the hand-off writes each name's row: the rows hold them whole
         AudioFileRepository files = new AudioFileRepository(db);
-        files.register(job.batchId(), longName);
-        files.register(job.batchId(), longPath);
-        assertThat(files.byBatch(job.batchId())).extracting(AudioFileRecord::originalFilename).containsExactlyInAnyOrder(longName, longPath);
+        assertThat(files.byBatch(job.batchId())).extracting(AudioFileRecord::originalFilename)
+                .containsExactlyInAnyOrder("short.mp3", longName, longPath);
     }
 
     // --- helpers -------------------------------------------------------------------------------------

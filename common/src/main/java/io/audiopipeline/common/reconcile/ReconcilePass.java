@@ -37,8 +37,8 @@ import redis.clients.jedis.UnifiedJedis;
  * processing list, or claimed in its row by a worker whose heartbeat lives) is published again.
  */
 final class ReconcilePass {
-    /** Work younger than this is still being published by its producer. */
-    static final Duration GRACE = Duration.ofSeconds(20);
+    /** Work younger than this is still being published by its producer (a hand-off publishes right after its commit). */
+    static final Duration GRACE = Duration.ofSeconds(10);
     /** A completion whose own work has not ended after this is finished by the reconciler. */
     static final Duration FINISH_AFTER = Duration.ofMinutes(2);
 
@@ -245,10 +245,10 @@ final class ReconcilePass {
     }
 
     private void rewriteKeys(boolean afterLoss, Instant now) throws SQLException {
-        String where = afterLoss ? "status <> 'completed' OR completed_at > :since" : "status <> 'completed'";
+        String where = "status <> 'completed' OR (:afterLoss AND completed_at > :since)";
         List<Object[]> rows = db.withHandle(h -> h.createQuery("SELECT batch_id, total_files, processed_files, failed_files, s3_key, node, status, "
                         + "completed_at FROM batches WHERE (" + where + ") AND total_files IS NOT NULL AND status <> 'failed'")
-                .bind("since", now.minus(keyTtl))
+                .bind("since", now.minus(keyTtl)).bind("afterLoss", afterLoss)
                 .map((rs, ctx) -> new Object[] {new BatchCounts(rs.getString(1), rs.getLong(2), rs.getLong(3), rs.getLong(4), rs.getString(5),
                         rs.getString(6), "completed".equals(rs.getString(7))), rs.getTimestamp(8) == null ? null : rs.getTimestamp(8).toInstant()})
                 .list());

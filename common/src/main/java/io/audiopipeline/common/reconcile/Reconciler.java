@@ -94,10 +94,18 @@ public final class Reconciler implements AutoCloseable {
                 }
                 if (!now.isBefore(nextPass)) {
                     long started = System.nanoTime();
-                    pass.run(afterLoss, now);
-                    log.debug("reconciliation pass took {} ms", (System.nanoTime() - started) / 1_000_000);
-                    afterLoss = false;
-                    nextPass = now.plus(config.interval());
+                    try {
+                        pass.run(afterLoss, now);
+                        log.debug("reconciliation pass took {} ms", (System.nanoTime() - started) / 1_000_000);
+                        // after a loss, once more as soon as work handed off just before it is past its grace
+                        Duration next = afterLoss && ReconcilePass.GRACE.compareTo(config.interval()) < 0 ? ReconcilePass.GRACE : config.interval();
+                        afterLoss = false;
+                        nextPass = now.plus(next);
+                    } catch (SQLException | RuntimeException | java.io.IOException e) {
+                        // a server away for a moment: the lead and what was seen of Redis are kept, the pass comes again soon
+                        log.warn("reconciliation pass failed, trying again in {} s: {}", LEAD_RETRY.toSeconds(), e.toString());
+                        nextPass = now.plus(LEAD_RETRY);
+                    }
                 }
                 sleep(EPOCH_CHECK.compareTo(config.interval()) < 0 ? EPOCH_CHECK : config.interval());
             } catch (InterruptedException e) {
