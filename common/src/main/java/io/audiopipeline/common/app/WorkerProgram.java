@@ -58,6 +58,7 @@ public final class WorkerProgram {
         S3Config s3Config = S3Config.from(env);
         DeliveryConfig delivery = DeliveryConfig.from(env);
         ReconcilerConfig reconcile = ReconcilerConfig.from(env);
+        io.audiopipeline.common.batch.ArchiveRetention retention = io.audiopipeline.common.batch.ArchiveRetention.from(env);
         Launcher.logConfiguration(name, env);
 
         String workerId = Worker.workerId(runtime.nodeName(), role);
@@ -74,7 +75,7 @@ public final class WorkerProgram {
             }
             if (reconciles) {
                 resources.add(new Reconciler(reconcile, infra.database(), infra.redis(), infra.store(), registry, workerId, runtime.visibilityTimeout(),
-                        runtime.batchKeyTtl(), Clock.systemUTC())).start();
+                        runtime.batchKeyTtl(), retention, Clock.systemUTC())).start();
             }
             if (shutdown != null && !shutdown.onStop(() -> stopQuietly(service, runtime.gracePeriod()))) {
                 log.info("{} stopped while starting: nothing was taken", name);

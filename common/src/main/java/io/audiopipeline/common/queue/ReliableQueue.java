@@ -61,6 +61,11 @@ public final class ReliableQueue {
             redis.call('SREM', KEYS[4], ARGV[1])
             return moved
             """;
+    private static final String REQUEUE_STRAY = """
+            if redis.call('LREM', KEYS[1], 1, ARGV[1]) == 0 then return 0 end
+            redis.call('LPUSH', KEYS[2], ARGV[1])
+            return 1
+            """;
     private static final int PROMOTE_BATCH = 200;
 
     private final UnifiedJedis redis;
@@ -176,6 +181,19 @@ public final class ReliableQueue {
             requeued += Math.max(0, moved);
         }
         return requeued;
+    }
+
+    /** The jobs in this worker's processing list now. */
+    public List<String> processing() {
+        return redis.lrange(keys.processing(workerId), 0, -1);
+    }
+
+    /**
+     * Puts a job of this worker's processing list that it does not run back on the queue (a Redis restored from an
+     * older snapshot brings back jobs the worker finished since). Returns false when it was no longer there.
+     */
+    public boolean requeueStray(String payload) {
+        return Long.valueOf(1).equals(redis.eval(REQUEUE_STRAY, List.of(keys.processing(workerId), keys.main()), List.of(payload)));
     }
 
     /** At shutdown: give unfinished jobs back to the queue at once and leave the worker set. */

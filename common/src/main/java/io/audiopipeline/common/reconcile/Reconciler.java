@@ -49,14 +49,14 @@ public final class Reconciler implements AutoCloseable {
     private boolean leading;
 
     public Reconciler(ReconcilerConfig config, Database db, UnifiedJedis redis, ObjectStore store, PrometheusRegistry registry, String workerId,
-                      Duration visibilityTimeout, Duration keyTtl, Clock clock) {
+                      Duration visibilityTimeout, Duration keyTtl, io.audiopipeline.common.batch.ArchiveRetention retention, Clock clock) {
         this.config = config;
         this.db = db;
         this.clock = clock;
         this.epoch = new RedisEpoch(redis);
         JobCodec codec = new JobCodec();
         EventLog events = new EventLog(db, workerId);
-        BatchLedger ledger = BatchLedger.wire(db, redis, events, store, null, io.audiopipeline.common.batch.ArchiveRetention.KEEP, keyTtl);
+        BatchLedger ledger = BatchLedger.wire(db, redis, events, store, null, retention, keyTtl);
         JobPublisher publisher = new JobPublisher(redis, keyTtl);
         this.repairs = new Repairs(registry, events);
         this.pass = new ReconcilePass(db, redis, codec, ledger, new BatchTracker(redis),

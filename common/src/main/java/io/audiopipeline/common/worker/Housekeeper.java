@@ -24,6 +24,37 @@ final class Housekeeper implements Runnable {
         this.json = json;
     }
 
+    /**
+     * Jobs in this worker's processing list that it does not run (a Redis back from an older snapshot restores
+     * the list as it was): seen so in two rounds in a row (a job just fetched is not begun yet), they go back
+     * on the queue, where a redelivery finds them settled and does nothing, or runs them if they are not.
+     */
+    private void requeueStrays() {
+        java.util.List<String> running = new java.util.ArrayList<>(status.payloads());
+        java.util.List<String> strays = new java.util.ArrayList<>();
+        for (String payload : queue.processing()) {
+            if (!running.remove(payload)) {
+                strays.add(payload);
+            }
+        }
+        java.util.List<String> confirmed = new java.util.ArrayList<>();
+        for (String payload : strays) {
+            if (straysBefore.remove(payload)) {
+                confirmed.add(payload);
+            }
+        }
+        for (String payload : confirmed) {
+            if (queue.requeueStray(payload)) {
+                log.warn("a job in the processing list of {} that it does not run (Redis restored it) is back on {}", queue.workerId(),
+                        queue.keys().main());
+            }
+        }
+        strays.removeAll(confirmed);
+        straysBefore = strays;
+    }
+
+    private java.util.List<String> straysBefore = new java.util.ArrayList<>();
+
     void beat() {
         queue.heartbeat(status.toJson(json));
     }
@@ -41,6 +72,7 @@ final class Housekeeper implements Runnable {
             if (orphans > 0) {
                 log.warn("re-queued {} jobs of {} held by workers whose heartbeat expired", orphans, queue.keys().name());
             }
+            requeueStrays();
             metrics.queue(queue.stats());
         } catch (Exception e) {
             log.warn("housekeeping of queue {} failed, next round soon: {}", queue.keys().name(), e.toString());

@@ -17,6 +17,7 @@ public final class WorkerStatus {
     private final Clock clock;
     private final List<String> current = new ArrayList<>();
     private final List<String> holds = new ArrayList<>();
+    private final List<String> payloads = new ArrayList<>();
     private static final ObjectMapper PARSER = new ObjectMapper();
 
     public WorkerStatus(String workerId, String node, String kind, Clock clock) {
@@ -30,11 +31,18 @@ public final class WorkerStatus {
     public synchronized void begin(String payload) {
         current.add(payload.length() > 300 ? payload.substring(0, 300) + "..." : payload);
         holds.add(identity(payload));
+        payloads.add(payload);
     }
 
     public synchronized void end(String payload) {
         current.remove(payload.length() > 300 ? payload.substring(0, 300) + "..." : payload);
         holds.remove(identity(payload));
+        payloads.remove(payload);
+    }
+
+    /** The payloads of the jobs this worker is running now, whole. */
+    public synchronized List<String> payloads() {
+        return List.copyOf(payloads);
     }
 
     /**
