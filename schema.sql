@@ -196,9 +196,9 @@ SELECT b.batch_id,
        b.status,
        b.node,
        b.total_files,
-       b.processed_files,
-       b.failed_files,
-       greatest(coalesce(b.total_files, 0) - b.processed_files - b.failed_files, 0) AS pending_files,
+       b.processed_files::bigint                                                  AS processed_files,
+       b.failed_files::bigint                                                     AS failed_files,
+       greatest(coalesce(b.total_files, 0) - b.processed_files - b.failed_files, 0)::bigint AS pending_files,
        b.created_at,
        b.completed_at,
        greatest(b.updated_at, max(f.updated_at))                                 AS last_progress_at
@@ -214,3 +214,21 @@ SELECT p.*,
 FROM batch_progress p
 WHERE p.status <> 'completed'
   AND p.last_progress_at < now() - coalesce(nullif(current_setting('audio_pipeline.stuck_after', true), ''), '30 minutes')::interval;
+
+-- Transfers that failed and wait for their retry (an export host away, a bucket refusing): one row per source
+-- file version, kept across restarts of the transfer worker, resolved when the archive is transferred.
+CREATE TABLE IF NOT EXISTS transfer_failures (
+    source          text        NOT NULL,
+    name            text        NOT NULL,
+    size_bytes      bigint      NOT NULL,
+    modified_at     timestamptz NOT NULL,
+    attempts        integer     NOT NULL DEFAULT 1,
+    error           text        NOT NULL,
+    worker          text,
+    first_failed_at timestamptz NOT NULL DEFAULT now(),
+    last_failed_at  timestamptz NOT NULL DEFAULT now(),
+    next_attempt_at timestamptz,
+    resolved_at     timestamptz,
+    PRIMARY KEY (source, size_bytes, modified_at)
+);
+CREATE INDEX IF NOT EXISTS transfer_failures_open_idx ON transfer_failures (last_failed_at) WHERE resolved_at IS NULL;

@@ -49,6 +49,10 @@ async function refreshOverview() {
     const o = r.outbox;
     document.getElementById("outbox").textContent = !o ? "outbox not readable" : o.backlog === 0 ? "all published"
       : o.backlog + " waiting, the oldest for " + duration(o.oldest_unpublished_seconds);
+    const failed = r.failed_transfers || [];
+    document.getElementById("transfers").replaceChildren(...(failed.length ? failed.map(f => el("li", {},
+      f.name + " · attempts " + f.attempts + " · last " + f.last_failed_at + " · " + f.error))
+      : [el("li", { class: "muted" }, "none")]));
     document.getElementById("refreshed").textContent = new Date().toLocaleTimeString();
   } catch (e) {
     document.getElementById("refreshed").textContent = "failed: " + e;

@@ -69,6 +69,15 @@ final class StatusCommand implements Callable<Integer> {
                 : String.format("  %d waiting to be published, the oldest for %s", outbox.path("backlog").asLong(),
                 ProgressBar.duration(Duration.ofSeconds((long) outbox.path("oldest_unpublished_seconds").asDouble()))));
         System.out.println();
+        JsonNode failedTransfers = report.path("failed_transfers");
+        if (!failedTransfers.isEmpty()) {
+            System.out.println("FAILED TRANSFERS (retried by the transfer worker)");
+            for (JsonNode f : failedTransfers) {
+                System.out.printf("  %s  attempts %d  last %s  %s%n", Printable.escape(f.path("name").asText()), f.path("attempts").asInt(),
+                        f.path("last_failed_at").asText(), Printable.escape(f.path("error").asText()));
+            }
+            System.out.println();
+        }
         System.out.println("ACTIVE BATCHES");
         if (batches.isEmpty()) {
             System.out.println("  none");

@@ -61,6 +61,9 @@ final class StatusReport {
                 + "total_files AS total, processed_files AS processed, failed_files AS failed, completed_at FROM batches "
                 + "WHERE status = 'completed' AND completed_at > now() - interval '1 hour' ORDER BY completed_at DESC LIMIT 10")
                 .mapToMap().list())));
+        report.set("failed_transfers", mapper.valueToTree(c.database().withHandle(h -> h.createQuery("SELECT name, source, attempts, error, "
+                + "first_failed_at, last_failed_at, next_attempt_at FROM transfer_failures WHERE resolved_at IS NULL ORDER BY last_failed_at DESC LIMIT 20")
+                .mapToMap().list())));
         report.put("stuck_batches", batches.stream().filter(BatchView::stuck).count());
         return report;
     }

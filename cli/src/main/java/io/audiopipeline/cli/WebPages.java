@@ -52,6 +52,7 @@ final class WebPages {
                 <section><h2>Workers</h2><ul id="workers"></ul></section>
                 <section><h2>Batches (active, and completed in the last hour)</h2><div id="batches"></div></section>
                 <section><h2>Result events</h2><p id="outbox"></p></section>
+                <section><h2>Failed transfers (retried by the transfer worker)</h2><ul id="transfers"></ul></section>
                 <p class="muted">refreshed <span id="refreshed">…</span> · <a href="/dead">dead letters</a></p>
                 """, "overview");
     }

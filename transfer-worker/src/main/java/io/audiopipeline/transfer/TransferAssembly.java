@@ -28,6 +28,6 @@ final class TransferAssembly {
         ArchiveTransfer transfer = new ArchiveTransfer(source, new TransferLedger(db), publisher, store, config, metrics, clock);
         return new TransferPoller(source, new ReadinessFilter(config.matcher(), config.requireMarker()),
                 new ArchiveClaim(redis, workerId, config.claimTtl()), transfer, status, metrics,
-                new Backoff(runtime.retryBaseDelay(), runtime.retryMaxDelay(), new Random()), clock);
+                new Backoff(runtime.retryBaseDelay(), runtime.retryMaxDelay(), new Random()), new TransferFailures(db, source.describe(), workerId), clock);
     }
 }

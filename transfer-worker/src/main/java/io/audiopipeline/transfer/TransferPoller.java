@@ -27,6 +27,7 @@ final class TransferPoller {
     private final WorkerStatus status;
     private final TransferMetrics metrics;
     private final RetrySchedule retries;
+    private final TransferFailures failures;
     private final AtomicBoolean stopping = new AtomicBoolean();
     private final CountDownLatch wake = new CountDownLatch(1);
     private final CountDownLatch stopped = new CountDownLatch(1);
@@ -37,7 +38,8 @@ final class TransferPoller {
     private Set<SourceFile> known = new HashSet<>();
 
     TransferPoller(ExportSource source, ReadinessFilter filter, ArchiveClaim claim, ArchiveTransfer transfer, WorkerStatus status,
-                   TransferMetrics metrics, Backoff backoff, Clock clock) {
+                   TransferMetrics metrics, Backoff backoff, TransferFailures failures, Clock clock) {
+        this.failures = failures;
         this.source = source;
         this.filter = filter;
         this.claim = claim;
@@ -155,14 +157,30 @@ final class TransferPoller {
         try {
             metrics.archive(transfer.transfer(file) != null ? "transferred" : "skipped");
             retries.succeeded(identity);
+            record(() -> failures.transferred(file));
             return Outcome.IN_PIPELINE;
         } catch (Exception e) {
             metrics.archive("failed");
             RetrySchedule.Retry retry = retries.failed(identity);
             log.warn("transfer of {} failed (attempt {}), retrying in {}s; nothing was enqueued for it: {}",
                     file.name(), retry.attempt(), retry.delay().toSeconds(), e.toString());
+            record(() -> failures.failed(file, e.toString(), java.time.Instant.now().plus(retry.delay())));
             return Outcome.FAILED;
         }
+    }
+
+    /** The failure's record is for operators: a database away now is logged, never a reason to stop transferring. */
+    private void record(Recording recording) {
+        try {
+            recording.run();
+        } catch (java.sql.SQLException | RuntimeException e) {
+            log.warn("could not record the transfer's outcome in transfer_failures: {}", e.toString());
+        }
+    }
+
+    @FunctionalInterface
+    private interface Recording {
+        void run() throws java.sql.SQLException;
     }
 
     private void release(SourceFile file, String identity) {

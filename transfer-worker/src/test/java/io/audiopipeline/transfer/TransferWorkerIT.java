@@ -183,12 +183,20 @@ class TransferWorkerIT {
         assertThat(runWith(env, null, true)).as("archives failed in that round").isEqualTo(1);
         assertThat(redis.llen("queue:unpack")).as("nothing enqueued while S3 was down").isZero();
         assertThat(stagedFiles()).as("a local source is never copied to staging").isEmpty();
+        // the failure is visible to operators (pipeline status, the web view), whatever becomes of the worker
+        List<java.util.Map<String, Object>> failed = db.withHandle(h -> h.createQuery(
+                "SELECT name, attempts, error, resolved_at FROM transfer_failures").mapToMap().list());
+        assertThat(failed).hasSize(1);
+        assertThat(failed.get(0)).containsEntry("name", "outage.tar.gz").containsEntry("attempts", 1).containsEntry("resolved_at", null);
+        assertThat((String) failed.get(0).get("error")).isNotBlank();
 
         assertThat(runOnce(env(inbox.toUri().toString()))).isZero();
         List<JsonNode> jobs = unpackJobs();
         assertThat(jobs).hasSize(1);
         assertTransferred(source, jobs.get(0));
         assertThat(stagedFiles()).isEmpty();
+        long resolved = db.withHandle(h -> h.createQuery("SELECT count(*) FROM transfer_failures WHERE resolved_at IS NOT NULL").mapTo(Long.class).one());
+        assertThat(resolved).as("resolved once transferred").isEqualTo(1);
     }
 
     @Test

@@ -86,7 +86,7 @@ public final class TestServers {
     public static Database freshDatabase() throws Exception {
         Database db = new Database(DatabaseConfig.from(new Env(env())), "test");
         db.applySchema();
-        db.withHandle(h -> h.execute("TRUNCATE outbox, transcript_labels, policies, transcripts, audio_files, pipeline_events, transfers, dead_letters, batches CASCADE"));
+        db.withHandle(h -> h.execute("TRUNCATE outbox, transcript_labels, policies, transcripts, audio_files, pipeline_events, transfers, transfer_failures, dead_letters, batches CASCADE"));
         return db;
     }
 
