@@ -249,6 +249,22 @@ class GpuWorkerIT {
     }
 
     @Test
+    void aBatchWhoseScratchDirIsGoneIsUnpackedAgainFromItsArchiveNotFailed() throws Exception {
+        String batchId = batchOf(speech, 2);
+        Path kept = Files.createTempFile(scratch, "archive", ".tar");
+        store.upload(kept, "archives/" + batchId + ".tar", io.audiopipeline.common.storage.TransferProgress.NONE);
+        io.audiopipeline.common.batch.BatchCompletion.removeTree(scratch.resolve(batchId)); // the node's scratch volume was wiped
+        Worker<TranscriptionJob> w = startWorker(env(fakeBridgeDir("")));
+        await().atMost(Duration.ofSeconds(30)).until(() -> redis.llen(QueueKeys.transcribe(NODE).main()) == 0 && w.queue().stats().inFlight() == 0);
+        List<String> unpack = redis.lrange(QueueKeys.unpack().main(), 0, -1);
+        assertThat(unpack).as("the batch's unpack job is queued again").isNotEmpty()
+                .allSatisfy(j -> assertThat(codec.mapper().readTree(j).path("batch_id").asText()).isEqualTo(batchId));
+        assertThat(w.queue().stats().dead()).as("no file failed for a volume the node lost").isZero();
+        assertThat(new AudioFileRepository(db).byBatch(batchId)).extracting(AudioFileRecord::status).doesNotContain("failed", "completed");
+        assertThat(count("SELECT count(*) FROM pipeline_events WHERE event = 'recover_requested' AND batch_id = '" + batchId + "'")).isPositive();
+    }
+
+    @Test
     void aDeliveryOvertakenByAnotherDeliveryOfTheSameJobIsNotDeadLettered() throws Exception {
         Path bridge = fakeBridgeDir("overtaken");
         String batchId = batchOf(speech, 2);
