@@ -29,6 +29,7 @@ final class StatusCommand implements Callable<Integer> {
                     : c.env().duration("STUCK_AFTER", Duration.ofMinutes(30), Duration.ZERO);
             ObjectMapper mapper = c.codec().mapper();
             Instant now = Instant.now();
+            c.redis(); // Redis first: the queues are what status is mostly about, and an unreachable Redis is what it reports first
             List<BatchView> batches = new BatchViews(c.database()).active(stuck, now);
             ObjectNode report = StatusReport.build(c, batches);
             long stuckCount = report.get("stuck_batches").asLong();

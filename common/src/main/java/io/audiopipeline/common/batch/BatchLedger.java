@@ -94,9 +94,14 @@ public final class BatchLedger {
         return result;
     }
 
-    /** A row already there is kept; a pending one takes the new path (a batch unpacked again on another node). */
-    private static final String HAND_OFF_CONFLICT = "ON CONFLICT (batch_id, name_key) DO UPDATE SET opus_path = EXCLUDED.opus_path, updated_at = now() "
-            + "WHERE f.status = 'pending' AND EXCLUDED.status = 'pending' AND f.opus_path IS DISTINCT FROM EXCLUDED.opus_path ";
+    /**
+     * A row already there is kept; a pending one takes the new file (path, SHA-256, duration: a batch unpacked again,
+     * on another node or after its scratch volume was lost, has new Opus files, whose bytes differ from the first ones).
+     */
+    private static final String HAND_OFF_CONFLICT = "ON CONFLICT (batch_id, name_key) DO UPDATE SET opus_path = EXCLUDED.opus_path, "
+            + "sha256 = EXCLUDED.sha256, duration_seconds = EXCLUDED.duration_seconds, updated_at = now() "
+            + "WHERE f.status IN ('pending', 'transcribing') AND EXCLUDED.status = 'pending' "
+            + "AND (f.opus_path, f.sha256) IS DISTINCT FROM (EXCLUDED.opus_path, EXCLUDED.sha256) ";
     /** A row an older release wrote (when the file's transcription began, or failed) keeps its state and gains its path. */
     private static final String ADOPT_CONFLICT = "ON CONFLICT (batch_id, name_key) DO UPDATE SET opus_path = EXCLUDED.opus_path "
             + "WHERE f.opus_path IS NULL ";

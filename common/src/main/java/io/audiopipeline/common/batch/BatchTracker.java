@@ -39,6 +39,23 @@ public final class BatchTracker {
             return 1
             """;
 
+    /**
+     * KEYS: total processed failed s3_key node ; ARGV: the five values seen, then the five true ones. A key still
+     * holding what was seen is set to the truth; a count behind the truth moves up to it (a settlement mirrored
+     * since the truth was read is never undone).
+     */
+    private static final String CORRECT = """
+            for i = 1, 5 do
+              local cur = redis.call('GET', KEYS[i]) or ''
+              local truth = ARGV[i + 5]
+              local behind = i <= 3 and truth ~= '' and (cur == '' or tonumber(cur) == nil or tonumber(cur) < tonumber(truth))
+              if cur == ARGV[i] or behind then
+                if truth == '' then redis.call('DEL', KEYS[i]) else redis.call('SET', KEYS[i], truth) end
+              end
+            end
+            return 1
+            """;
+
     private final UnifiedJedis redis;
 
     public BatchTracker(UnifiedJedis redis) {
@@ -69,6 +86,16 @@ public final class BatchTracker {
         args.add(c.node() == null ? "" : c.node());
         args.add(c.completed() && ttl != null ? Long.toString(ttl.toMillis()) : "");
         return args;
+    }
+
+    /**
+     * The reconciler's repair of an open batch: {@code seen} is what the keys held (read before {@code truth} was
+     * read from the row). What is still as seen becomes the truth; nothing moved since is undone.
+     */
+    public void correct(BatchCounts seen, BatchCounts truth) {
+        List<String> args = new ArrayList<>(args(seen, null).subList(0, 5));
+        args.addAll(args(truth, null).subList(0, 5));
+        redis.eval(CORRECT, keys(truth.batchId()), args);
     }
 
     /** The counts as the keys hold them now ({@code completed} is not mirrored: false). */

@@ -244,30 +244,48 @@ final class ReconcilePass {
         nodesWithoutWorkers.remove(node);
     }
 
+    /**
+     * The batch keys made to agree with the rows. An open batch's keys only move forward, to counts read just
+     * before (a settlement committed meanwhile has already moved them further); a completed batch's counts are
+     * final, so its keys are set exactly (those of batches completed in the last minutes, and after a loss all
+     * whose keys have not expired yet).
+     */
     private void rewriteKeys(boolean afterLoss, Instant now) throws SQLException {
-        String where = "status <> 'completed' OR (:afterLoss AND completed_at > :since)";
-        List<Object[]> rows = db.withHandle(h -> h.createQuery("SELECT batch_id, total_files, processed_files, failed_files, s3_key, node, status, "
-                        + "completed_at FROM batches WHERE (" + where + ") AND total_files IS NOT NULL AND status <> 'failed'")
-                .bind("since", now.minus(keyTtl)).bind("afterLoss", afterLoss)
-                .map((rs, ctx) -> new Object[] {new BatchCounts(rs.getString(1), rs.getLong(2), rs.getLong(3), rs.getLong(4), rs.getString(5),
-                        rs.getString(6), "completed".equals(rs.getString(7))), rs.getTimestamp(8) == null ? null : rs.getTimestamp(8).toInstant()})
+        List<Object[]> rows = db.withHandle(h -> h.createQuery("SELECT batch_id, status = 'completed', completed_at FROM batches "
+                        + "WHERE total_files IS NOT NULL AND status <> 'failed' AND (status <> 'completed' OR completed_at > :since)")
+                .bind("since", now.minus(afterLoss ? keyTtl : RECENTLY_COMPLETED))
+                .map((rs, ctx) -> new Object[] {rs.getString(1), rs.getBoolean(2), rs.getTimestamp(3) == null ? null : rs.getTimestamp(3).toInstant()})
                 .list());
         for (Object[] r : rows) {
-            BatchCounts counts = (BatchCounts) r[0];
-            if (mirror.agrees(counts)) {
+            String batchId = (String) r[0];
+            BatchCounts before = mirror.counts(batchId); // Redis first: a count it holds above the row read after it was forged
+            Optional<BatchCounts> fresh = ledger.counts(batchId);
+            if (fresh.isEmpty() || sameCounts(before, fresh.get())) {
                 continue;
             }
-            Duration ttl = counts.completed() ? keyTtl.minus(Duration.between((Instant) r[1], now)) : null;
-            if (ttl != null && ttl.toMillis() <= 0) {
-                continue;
+            BatchCounts counts = fresh.get();
+            if ((Boolean) r[1]) {
+                Duration ttl = keyTtl.minus(Duration.between((Instant) r[2], now));
+                if (ttl.toMillis() <= 0) {
+                    continue;
+                }
+                mirror.rewrite(counts, ttl);
+            } else {
+                mirror.correct(before, counts);
             }
-            BatchCounts before = mirror.counts(counts.batchId());
-            mirror.rewrite(counts, ttl);
-            repairs.record("keys_rewritten", counts.batchId(), null, "Redis held total=" + before.total() + " processed=" + before.processed()
-                    + " failed=" + before.failed() + "; rewritten to total=" + counts.total() + " processed=" + counts.processed()
+            repairs.record("keys_rewritten", batchId, null, "Redis held total=" + before.total() + " processed=" + before.processed()
+                    + " failed=" + before.failed() + "; the row holds total=" + counts.total() + " processed=" + counts.processed()
                     + " failed=" + counts.failed());
         }
     }
+
+    private static boolean sameCounts(BatchCounts a, BatchCounts b) {
+        return java.util.Objects.equals(a.total(), b.total()) && a.processed() == b.processed() && a.failed() == b.failed()
+                && java.util.Objects.equals(a.s3Key(), b.s3Key()) && java.util.Objects.equals(a.node(), b.node());
+    }
+
+    /** Completed batches whose keys every pass checks (after a loss: every batch whose keys have not expired). */
+    private static final Duration RECENTLY_COMPLETED = Duration.ofMinutes(10);
 
     private void finishCompletions() throws SQLException, IOException {
         for (String batchId : ids("SELECT batch_id FROM batches WHERE status = 'completed' AND finalized_at IS NULL AND completed_at < now() - interval '"

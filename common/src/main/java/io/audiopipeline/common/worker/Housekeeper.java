@@ -28,6 +28,7 @@ final class Housekeeper implements Runnable {
      * Jobs in this worker's processing list that it does not run (a Redis back from an older snapshot restores
      * the list as it was): seen so in two rounds in a row (a job just fetched is not begun yet), they go back
      * on the queue, where a redelivery finds them settled and does nothing, or runs them if they are not.
+     * Looked for only in the rounds after Redis lost data (see {@link #beat}).
      */
     private void requeueStrays() {
         java.util.List<String> running = new java.util.ArrayList<>(status.payloads());
@@ -55,9 +56,22 @@ final class Housekeeper implements Runnable {
 
     private java.util.List<String> straysBefore = new java.util.ArrayList<>();
 
+    /**
+     * Refreshes the heartbeat. A heartbeat that is not the one written last (gone, or an older one) means Redis
+     * lost data or went back in time: the next rounds look for jobs Redis restored into this worker's processing
+     * list that it does not run.
+     */
     void beat() {
-        queue.heartbeat(status.toJson(json));
+        if (lastBeat != null && !lastBeat.equals(queue.heartbeatValue())) {
+            strayRounds = 3;
+        }
+        String beat = status.toJson(json);
+        queue.heartbeat(beat);
+        lastBeat = beat;
     }
+
+    private String lastBeat;
+    private int strayRounds;
 
     @Override
     public void run() {
@@ -72,7 +86,10 @@ final class Housekeeper implements Runnable {
             if (orphans > 0) {
                 log.warn("re-queued {} jobs of {} held by workers whose heartbeat expired", orphans, queue.keys().name());
             }
-            requeueStrays();
+            if (strayRounds > 0) {
+                strayRounds--;
+                requeueStrays();
+            }
             metrics.queue(queue.stats());
         } catch (Exception e) {
             log.warn("housekeeping of queue {} failed, next round soon: {}", queue.keys().name(), e.toString());
