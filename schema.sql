@@ -163,8 +163,9 @@ ALTER TABLE transfers ALTER COLUMN sha256 DROP NOT NULL;
 -- path of its Opus file on its node's scratch volume), and the batch's counts live in its row, moved only in
 -- the transaction that settles a file (under the batch row's lock). Redis mirrors them.
 ALTER TABLE audio_files ADD COLUMN IF NOT EXISTS opus_path text;
--- the worker that took the file last (its Redis heartbeat says whether it still lives)
+-- the worker that took the file last (its Redis heartbeat says whether it still lives), and when
 ALTER TABLE audio_files ADD COLUMN IF NOT EXISTS claimed_by text;
+ALTER TABLE audio_files ADD COLUMN IF NOT EXISTS claimed_at timestamptz;
 CREATE INDEX IF NOT EXISTS audio_files_open_idx ON audio_files (batch_id) WHERE status IN ('pending', 'transcribing');
 -- set by the hand-off's transaction (rows and total written); null for a batch handed off by an older release
 ALTER TABLE batches ADD COLUMN IF NOT EXISTS handed_off_at timestamptz;

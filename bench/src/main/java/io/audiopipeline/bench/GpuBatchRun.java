@@ -78,9 +78,9 @@ record GpuBatchRun(double wallSeconds, double busyFraction, List<Double> overhea
         return env;
     }
 
-    /** Per file: time from registering the row to completing it, minus the bridge's transcription time. */
+    /** Per file: time from the job's claim on its row to the row's completion, minus the bridge's transcription time. */
     private static List<Double> overheadsMs(BenchEnv e, String batchId) throws Exception {
-        return e.db.withHandle(h -> h.createQuery("SELECT (extract(epoch FROM f.updated_at - f.created_at) - t.processing_seconds) * 1000 "
+        return e.db.withHandle(h -> h.createQuery("SELECT (extract(epoch FROM f.updated_at - f.claimed_at) - t.processing_seconds) * 1000 "
                         + "FROM audio_files f JOIN transcripts t USING (audio_id) WHERE f.batch_id = ?")
                 .bind(0, batchId).mapTo(Double.class).list());
     }

@@ -7,15 +7,12 @@ import io.audiopipeline.common.batch.BatchTracker;
 import io.audiopipeline.common.config.Env;
 import io.audiopipeline.common.config.RedisConfig;
 import io.audiopipeline.common.db.BatchRecord;
-import io.audiopipeline.common.db.BatchRepository;
 import io.audiopipeline.common.db.Database;
 import io.audiopipeline.common.queue.RedisConnector;
 import io.audiopipeline.common.testing.TestServers;
-import io.audiopipeline.sandbox.AudioFixtures;
 import io.audiopipeline.sandbox.ChildProgram;
 import io.audiopipeline.sandbox.EmbeddedRedis;
 import io.audiopipeline.sandbox.EmbeddedS3;
-import io.audiopipeline.sandbox.GnuTar;
 import io.audiopipeline.sandbox.LocalPipeline;
 import io.audiopipeline.common.storage.ObjectStore;
 import java.nio.file.Files;
@@ -26,8 +23,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import redis.clients.jedis.UnifiedJedis;
@@ -60,12 +55,13 @@ class RedisLossIT {
     private void run(boolean fromSnapshot) throws Exception {
         Path inbox = Files.createDirectories(tmp.resolve("inbox"));
         Path logs = Files.createDirectories(ChildProgram.projectRoot().resolve("reliability/target/redis-loss-logs/" + (fromSnapshot ? "snapshot" : "flush")));
-        Path archive = archive();
+        Path archive = BatchWatch.archive(tmp, FILES);
         try (EmbeddedRedis redisServer = new EmbeddedRedis(Files.createDirectories(tmp.resolve("redis")));
              EmbeddedS3 s3 = EmbeddedS3.temporary();
              ObjectStore store = new ObjectStore(TestServers.s3Config(s3, BUCKET));
              Database db = TestServers.freshDatabase()) {
             store.createBucketIfMissing();
+            BatchWatch watch = new BatchWatch(db);
             Map<String, String> servers = new HashMap<>(TestServers.env());
             servers.putAll(s3.env(BUCKET));
             servers.put("REDIS_URL", redisServer.url());
@@ -77,37 +73,37 @@ class RedisLossIT {
                     workers.add(ChildProgram.start(program, env, logs));
                 }
                 Files.copy(archive, inbox.resolve(archive.getFileName()));
-                String batchId = awaitBatch(db);
+                String batchId = watch.awaitBatch();
                 Instant lossAt;
                 if (fromSnapshot) {
-                    awaitTranscripts(db, batchId, 2);
+                    watch.awaitTranscripts(batchId, 2);
                     Path snapshot = redisServer.snapshot(tmp.resolve("snapshot.rdb"));
-                    long atSnapshot = transcripts(db, batchId);
-                    awaitTranscripts(db, batchId, atSnapshot + 4);
-                    log("Redis restarted from the snapshot taken at " + atSnapshot + " transcripts, now " + transcripts(db, batchId));
+                    long atSnapshot = watch.transcripts(batchId);
+                    watch.awaitTranscripts(batchId, atSnapshot + 4);
+                    log("Redis restarted from the snapshot taken at " + atSnapshot + " transcripts, now " + watch.transcripts(batchId));
                     redisServer.restartFrom(snapshot);
                 } else {
-                    awaitTranscripts(db, batchId, 4);
-                    log("Redis restarted with every key lost, at " + transcripts(db, batchId) + " transcripts");
+                    watch.awaitTranscripts(batchId, 4);
+                    log("Redis restarted with every key lost, at " + watch.transcripts(batchId) + " transcripts");
                     redisServer.restartEmpty();
                 }
                 lossAt = Instant.now();
-                long before = transcripts(db, batchId);
-                BatchRecord done = awaitCompleted(db, batchId, lossAt.plus(Duration.ofMinutes(2)));
+                long before = watch.transcripts(batchId);
+                BatchRecord done = watch.awaitCompleted(batchId, lossAt.plus(Duration.ofMinutes(2)));
                 double seconds = Duration.between(lossAt, Instant.now()).toMillis() / 1000.0;
 
                 assertThat(done.status()).as("completed within 2 minutes of the loss, by itself").isEqualTo("completed");
                 assertThat(done.totalFiles()).isEqualTo(FILES);
                 assertThat(done.processedFiles()).isEqualTo(FILES);
                 assertThat(done.failedFiles()).isZero();
-                assertThat(transcripts(db, batchId)).isEqualTo(FILES);
-                assertThat(count(db, "SELECT count(*) FROM audio_files WHERE batch_id = :b AND status = 'completed'", batchId)).isEqualTo(FILES);
-                assertThat(count(db, "SELECT count(*) FROM outbox WHERE batch_id = :b AND type = 'batch.completed'", batchId)).isEqualTo(1);
-                long republished = count(db, "SELECT count(*) FROM pipeline_events WHERE batch_id = :b AND event = 'reconciler_job_republished'", batchId);
-                long losses = count(db, "SELECT count(*) FROM pipeline_events WHERE event = 'reconciler_redis_loss'", null);
+                assertThat(watch.transcripts(batchId)).isEqualTo(FILES);
+                assertThat(watch.count("SELECT count(*) FROM audio_files WHERE batch_id = :b AND status = 'completed'", batchId)).isEqualTo(FILES);
+                assertThat(watch.count("SELECT count(*) FROM outbox WHERE batch_id = :b AND type = 'batch.completed'", batchId)).isEqualTo(1);
+                long republished = watch.count("SELECT count(*) FROM pipeline_events WHERE batch_id = :b AND event = 'reconciler_job_republished'", batchId);
+                long losses = watch.count("SELECT count(*) FROM pipeline_events WHERE event = 'reconciler_redis_loss'", null);
                 assertThat(losses).as("the loss was seen and recorded").isGreaterThanOrEqualTo(1);
 
-                Map<String, Integer> runs = transcriptionsPerFile(workers.get(2));
+                Map<String, Integer> runs = BatchWatch.transcriptionsPerFile(workers.get(2));
                 assertThat(runs).hasSize(FILES);
                 assertThat(runs.values()).as("no recording transcribed twice: " + runs).allMatch(n -> n == 1);
 
@@ -129,76 +125,6 @@ class RedisLossIT {
                 }
             }
         }
-    }
-
-    /** Twelve spoken recordings packed with GNU tar from a folder, as users pack them. */
-    private Path archive() throws Exception {
-        Path folder = Files.createDirectories(tmp.resolve("export/calls"));
-        Path audio = Files.createDirectories(tmp.resolve("audio"));
-        for (int i = 0; i < FILES; i++) {
-            String sentence = "call " + WORDS[i % 10] + " please dial " + WORDS[(i * 3 + 1) % 10] + " " + WORDS[(i * 7 + 2) % 10] + " "
-                    + WORDS[(i + 5) % 10] + " and " + WORDS[(i + 8) % 10] + " tomorrow morning";
-            Path wav = AudioFixtures.speech(sentence, audio.resolve(i + ".wav"));
-            AudioFixtures.encode(wav, folder.resolve("clip-" + i + ".mp3"));
-        }
-        return GnuTar.packFolder(tmp.resolve("export"), tmp.resolve("calls-" + System.nanoTime() + ".tar.gz"), "calls");
-    }
-
-    private static Map<String, Integer> transcriptionsPerFile(ChildProgram gpu) throws Exception {
-        Map<String, Integer> runs = new HashMap<>();
-        Matcher m = Pattern.compile("transcribed (calls/clip-\\d+\\.mp3) \\(").matcher(gpu.output());
-        while (m.find()) {
-            runs.merge(m.group(1), 1, Integer::sum);
-        }
-        return runs;
-    }
-
-    private static String awaitBatch(Database db) throws Exception {
-        Instant deadline = Instant.now().plusSeconds(120);
-        while (Instant.now().isBefore(deadline)) {
-            List<String> ids = db.withHandle(h -> h.createQuery("SELECT batch_id FROM batches").mapTo(String.class).list());
-            if (!ids.isEmpty()) {
-                return ids.get(0);
-            }
-            Thread.sleep(200);
-        }
-        throw new AssertionError("no batch was transferred within 2 minutes");
-    }
-
-    private static void awaitTranscripts(Database db, String batchId, long atLeast) throws Exception {
-        Instant deadline = Instant.now().plusSeconds(180);
-        while (transcripts(db, batchId) < atLeast) {
-            if (Instant.now().isAfter(deadline)) {
-                throw new AssertionError("fewer than " + atLeast + " transcripts after 3 minutes");
-            }
-            Thread.sleep(20);
-        }
-    }
-
-    private static BatchRecord awaitCompleted(Database db, String batchId, Instant deadline) throws Exception {
-        BatchRepository batches = new BatchRepository(db);
-        while (Instant.now().isBefore(deadline)) {
-            BatchRecord b = batches.find(batchId).orElseThrow();
-            if ("completed".equals(b.status())) {
-                return b;
-            }
-            Thread.sleep(250);
-        }
-        return batches.find(batchId).orElseThrow();
-    }
-
-    private static long transcripts(Database db, String batchId) throws Exception {
-        return count(db, "SELECT count(*) FROM transcripts t JOIN audio_files f USING (audio_id) WHERE f.batch_id = :b", batchId);
-    }
-
-    private static long count(Database db, String sql, String batchId) throws Exception {
-        return db.withHandle(h -> {
-            var q = h.createQuery(sql);
-            if (batchId != null) {
-                q.bind("b", batchId);
-            }
-            return q.mapTo(Long.class).one();
-        });
     }
 
     private static void log(String what) {

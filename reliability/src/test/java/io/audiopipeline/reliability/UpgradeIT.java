@@ -7,17 +7,14 @@ import io.audiopipeline.common.batch.BatchTracker;
 import io.audiopipeline.common.config.Env;
 import io.audiopipeline.common.config.RedisConfig;
 import io.audiopipeline.common.db.BatchRecord;
-import io.audiopipeline.common.db.BatchRepository;
 import io.audiopipeline.common.db.Database;
 import io.audiopipeline.common.queue.QueueKeys;
 import io.audiopipeline.common.queue.RedisConnector;
 import io.audiopipeline.common.storage.ObjectStore;
 import io.audiopipeline.common.testing.TestServers;
-import io.audiopipeline.sandbox.AudioFixtures;
 import io.audiopipeline.sandbox.ChildProgram;
 import io.audiopipeline.sandbox.EmbeddedRedis;
 import io.audiopipeline.sandbox.EmbeddedS3;
-import io.audiopipeline.sandbox.GnuTar;
 import io.audiopipeline.sandbox.LocalPipeline;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,8 +24,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import redis.clients.jedis.UnifiedJedis;
@@ -58,6 +53,7 @@ class UpgradeIT {
              ObjectStore store = new ObjectStore(TestServers.s3Config(s3, BUCKET));
              Database db = TestServers.freshDatabase()) {
             store.createBucketIfMissing();
+            BatchWatch watch = new BatchWatch(db);
             Map<String, String> servers = new HashMap<>(TestServers.env());
             servers.putAll(s3.env(BUCKET));
             servers.put("REDIS_URL", redisServer.url());
@@ -70,15 +66,15 @@ class UpgradeIT {
                     old.add(ChildProgram.start(previous, program, env, false, logs));
                 }
                 all.addAll(old);
-                Files.copy(archive(), inbox.resolve("calls.tar.gz"));
-                String batchId = awaitBatch(db);
-                awaitTranscripts(db, batchId, 4);
+                Files.copy(BatchWatch.archive(tmp, FILES), inbox.resolve("calls.tar.gz"));
+                String batchId = watch.awaitBatch();
+                watch.awaitTranscripts(batchId, 4);
                 // the GPU worker first (the units are restarted one by one): its current jobs finish, the rest stay queued
                 for (ChildProgram p : List.of(old.get(2), old.get(1), old.get(0))) {
                     assertThat(p.terminate(120)).as("the previous release stops cleanly").isZero();
                 }
-                long byPrevious = transcripts(db, batchId);
-                long pendingRows = count(db, "SELECT count(*) FROM audio_files WHERE batch_id = :b AND status = 'pending'", batchId);
+                long byPrevious = watch.transcripts(batchId);
+                long pendingRows = watch.count("SELECT count(*) FROM audio_files WHERE batch_id = :b AND status = 'pending'", batchId);
                 String waiting;
                 try (UnifiedJedis redis = RedisConnector.connect(RedisConfig.from(new Env(Map.of("REDIS_URL", redisServer.url()))), 2)) {
                     waiting = redis.llen(QueueKeys.transcribe(NODE).main()) + " jobs queued, Redis counts " + new BatchTracker(redis).counts(batchId);
@@ -91,18 +87,18 @@ class UpgradeIT {
                     current.add(ChildProgram.start(program, env, logs));
                 }
                 all.addAll(current);
-                BatchRecord done = awaitCompleted(db, batchId, Instant.now().plus(Duration.ofMinutes(3)));
+                BatchRecord done = watch.awaitCompleted(batchId, Instant.now().plus(Duration.ofMinutes(3)));
                 assertThat(done.status()).isEqualTo("completed");
                 assertThat(done.totalFiles()).isEqualTo(FILES);
                 assertThat(done.processedFiles()).isEqualTo(FILES);
                 assertThat(done.failedFiles()).isZero();
-                assertThat(transcripts(db, batchId)).isEqualTo(FILES);
-                assertThat(count(db, "SELECT count(*) FROM outbox WHERE batch_id = :b AND type = 'batch.completed'", batchId)).isEqualTo(1);
-                assertThat(count(db, "SELECT count(*) FROM pipeline_events WHERE batch_id = :b AND event = 'legacy_hand_off_adopted'", batchId))
+                assertThat(watch.transcripts(batchId)).isEqualTo(FILES);
+                assertThat(watch.count("SELECT count(*) FROM outbox WHERE batch_id = :b AND type = 'batch.completed'", batchId)).isEqualTo(1);
+                assertThat(watch.count("SELECT count(*) FROM pipeline_events WHERE batch_id = :b AND event = 'legacy_hand_off_adopted'", batchId))
                         .as("the old hand-off adopted once").isEqualTo(1);
                 Map<String, Integer> runs = new HashMap<>();
-                runs.putAll(transcriptionsPerFile(old.get(2)));
-                transcriptionsPerFile(current.get(2)).forEach((k, v) -> runs.merge(k, v, Integer::sum));
+                runs.putAll(BatchWatch.transcriptionsPerFile(old.get(2)));
+                BatchWatch.transcriptionsPerFile(current.get(2)).forEach((k, v) -> runs.merge(k, v, Integer::sum));
                 assertThat(runs).hasSize(FILES);
                 assertThat(runs.values()).as("no recording transcribed twice across the releases: " + runs).allMatch(n -> n == 1);
                 try (UnifiedJedis redis = RedisConnector.connect(RedisConfig.from(new Env(Map.of("REDIS_URL", redisServer.url()))), 2)) {
@@ -144,63 +140,5 @@ class UpgradeIT {
         if (p.waitFor() != 0) {
             throw new AssertionError("building the previous release (" + PREVIOUS_RELEASE + ") failed: " + String.join(" ", command) + "\n" + out);
         }
-    }
-
-    private Path archive() throws Exception {
-        Path folder = Files.createDirectories(tmp.resolve("export/calls"));
-        Path audio = Files.createDirectories(tmp.resolve("audio"));
-        String[] words = {"zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"};
-        for (int i = 0; i < FILES; i++) {
-            String sentence = "please call " + words[i % 10] + " " + words[(i * 3 + 1) % 10] + " " + words[(i * 7 + 2) % 10] + " about the order today";
-            AudioFixtures.encode(AudioFixtures.speech(sentence, audio.resolve(i + ".wav")), folder.resolve("clip-" + i + ".mp3"));
-        }
-        return GnuTar.packFolder(tmp.resolve("export"), tmp.resolve("calls.tar.gz"), "calls");
-    }
-
-    private static Map<String, Integer> transcriptionsPerFile(ChildProgram gpu) throws Exception {
-        Map<String, Integer> runs = new HashMap<>();
-        Matcher m = Pattern.compile("transcribed (calls/clip-\\d+\\.mp3) \\(").matcher(gpu.output());
-        while (m.find()) {
-            runs.merge(m.group(1), 1, Integer::sum);
-        }
-        return runs;
-    }
-
-    private static String awaitBatch(Database db) throws Exception {
-        Instant deadline = Instant.now().plusSeconds(120);
-        while (Instant.now().isBefore(deadline)) {
-            List<String> ids = db.withHandle(h -> h.createQuery("SELECT batch_id FROM batches").mapTo(String.class).list());
-            if (!ids.isEmpty()) {
-                return ids.get(0);
-            }
-            Thread.sleep(200);
-        }
-        throw new AssertionError("no batch was transferred within 2 minutes");
-    }
-
-    private static void awaitTranscripts(Database db, String batchId, long atLeast) throws Exception {
-        Instant deadline = Instant.now().plusSeconds(180);
-        while (transcripts(db, batchId) < atLeast) {
-            if (Instant.now().isAfter(deadline)) {
-                throw new AssertionError("fewer than " + atLeast + " transcripts after 3 minutes");
-            }
-            Thread.sleep(20);
-        }
-    }
-
-    private static BatchRecord awaitCompleted(Database db, String batchId, Instant deadline) throws Exception {
-        BatchRepository batches = new BatchRepository(db);
-        while (Instant.now().isBefore(deadline) && !"completed".equals(batches.find(batchId).orElseThrow().status())) {
-            Thread.sleep(250);
-        }
-        return batches.find(batchId).orElseThrow();
-    }
-
-    private static long transcripts(Database db, String batchId) throws Exception {
-        return count(db, "SELECT count(*) FROM transcripts t JOIN audio_files f USING (audio_id) WHERE f.batch_id = :b", batchId);
-    }
-
-    private static long count(Database db, String sql, String batchId) throws Exception {
-        return db.withHandle(h -> h.createQuery(sql).bind("b", batchId).mapTo(Long.class).one());
     }
 }

@@ -278,11 +278,24 @@ public final class BatchLedger {
         return db.withHandle(h -> counts(h, batchId));
     }
 
+    /** The counts of many batches in one query. */
+    public java.util.Map<String, BatchCounts> counts(List<String> batchIds) throws SQLException {
+        java.util.Map<String, BatchCounts> out = new java.util.HashMap<>();
+        if (batchIds.isEmpty()) {
+            return out;
+        }
+        db.withHandle(h -> h.createQuery("SELECT " + COUNTS + " FROM batches WHERE batch_id = ANY(:ids)").bindArray("ids", String.class, batchIds)
+                .map(BatchLedger::countsRow).list()).forEach(c -> out.put(c.batchId(), c));
+        return out;
+    }
+
+    private static BatchCounts countsRow(java.sql.ResultSet rs, org.jdbi.v3.core.statement.StatementContext ctx) throws SQLException {
+        return new BatchCounts(rs.getString(1), (Long) (rs.getObject(2) == null ? null : rs.getLong(2)), rs.getLong(3), rs.getLong(4),
+                rs.getString(5), rs.getString(6), "completed".equals(rs.getString(7)));
+    }
+
     private static Optional<BatchCounts> counts(Handle h, String batchId) {
-        return h.createQuery("SELECT " + COUNTS + " FROM batches WHERE batch_id = :id").bind("id", batchId)
-                .map((rs, ctx) -> new BatchCounts(rs.getString(1), (Long) (rs.getObject(2) == null ? null : rs.getLong(2)), rs.getLong(3),
-                        rs.getLong(4), rs.getString(5), rs.getString(6), "completed".equals(rs.getString(7))))
-                .findOne();
+        return h.createQuery("SELECT " + COUNTS + " FROM batches WHERE batch_id = :id").bind("id", batchId).map(BatchLedger::countsRow).findOne();
     }
 
     private static boolean isCompleted(Handle h, String batchId) {

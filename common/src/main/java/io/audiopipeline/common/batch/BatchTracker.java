@@ -13,16 +13,23 @@ import redis.clients.jedis.UnifiedJedis;
  * (a Redis that lost them, came back from an older snapshot, or holds a forged value).
  */
 public final class BatchTracker {
-    /** KEYS: total processed failed s3_key node ; ARGV: total processed failed s3_key node ttl_ms (empty: none) */
+    /**
+     * KEYS: total processed failed s3_key node ; ARGV: total processed failed s3_key node ttl_ms (empty: none). One MGET,
+     * then one MSET of what moved (a settlement's usual cost: three commands).
+     */
     private static final String FORWARD = """
+            local cur = redis.call('MGET', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5])
+            local set = {}
             for i = 1, 3 do
               if ARGV[i] ~= '' then
-                local now = tonumber(redis.call('GET', KEYS[i]) or '-1')
-                if now == nil or now < tonumber(ARGV[i]) then redis.call('SET', KEYS[i], ARGV[i]) end
+                local now = tonumber(cur[i] or '-1')
+                if now == nil or now < tonumber(ARGV[i]) then set[#set + 1] = KEYS[i]; set[#set + 1] = ARGV[i] end
               end
             end
-            if ARGV[4] ~= '' then redis.call('SET', KEYS[4], ARGV[4]) end
-            if ARGV[5] ~= '' then redis.call('SET', KEYS[5], ARGV[5]) end
+            for i = 4, 5 do
+              if ARGV[i] ~= '' and cur[i] ~= ARGV[i] then set[#set + 1] = KEYS[i]; set[#set + 1] = ARGV[i] end
+            end
+            if #set > 0 then redis.call('MSET', unpack(set)) end
             if ARGV[6] ~= '' then
               for i = 1, 5 do redis.call('PEXPIRE', KEYS[i], ARGV[6]) end
             end

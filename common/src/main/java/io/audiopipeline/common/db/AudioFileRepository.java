@@ -41,7 +41,7 @@ public final class AudioFileRepository {
     public Optional<Claim> claim(String batchId, String originalFilename, String opusPath, String worker) throws SQLException {
         return db.withHandle(h -> h.createQuery("WITH prev AS (SELECT audio_id, status AS prev_status, claimed_by AS prev_claim FROM audio_files "
                         + "WHERE batch_id = :batch AND name_key = " + NAME_KEY + " AND opus_path = :path FOR UPDATE) "
-                        + "UPDATE audio_files f SET attempts = f.attempts + 1, claimed_by = :worker, updated_at = now(), "
+                        + "UPDATE audio_files f SET attempts = f.attempts + 1, claimed_by = :worker, claimed_at = now(), updated_at = now(), "
                         + "status = CASE WHEN f.status = 'pending' THEN 'transcribing' ELSE f.status END FROM prev WHERE f.audio_id = prev.audio_id "
                         + "RETURNING " + COLUMNS.replaceAll("(\\w+)", "f.$1") + ", prev.prev_status, prev.prev_claim")
                 .bind("batch", batchId).bind("name", originalFilename).bind("path", opusPath).bind("worker", worker)

@@ -70,6 +70,11 @@ public final class JobPublisher {
      * enqueued together, as one); returns how many were enqueued now.
      */
     public int publishAllOnce(QueueKeys queue, String group, List<Map.Entry<String, String>> jobs) {
+        return inChunks(PUBLISH_ALL_ONCE, queue, group, jobs);
+    }
+
+    /** Runs {@code script} on the group's marks and the queue, {@value #CHUNK} jobs a call (mark TTL, then id and payload pairs); sums what it returns. */
+    private int inChunks(String script, QueueKeys queue, String group, List<Map.Entry<String, String>> jobs) {
         int enqueued = 0;
         for (int from = 0; from < jobs.size(); from += CHUNK) {
             List<String> args = new ArrayList<>(List.of(Long.toString(markTtl.toMillis())));
@@ -77,7 +82,7 @@ public final class JobPublisher {
                 args.add(job.getKey());
                 args.add(job.getValue());
             }
-            enqueued += ((Number) redis.eval(PUBLISH_ALL_ONCE, List.of(published(queue, group), queue.main()), args)).intValue();
+            enqueued += ((Number) redis.eval(script, List.of(published(queue, group), queue.main()), args)).intValue();
         }
         return enqueued;
     }
@@ -108,27 +113,23 @@ public final class JobPublisher {
      * that lost the job may have kept, or restored, its mark). Returns how many were enqueued.
      */
     public int republish(QueueKeys queue, String group, List<Map.Entry<String, String>> jobs) {
-        int enqueued = 0;
-        for (int from = 0; from < jobs.size(); from += CHUNK) {
-            List<String> args = new ArrayList<>(List.of(Long.toString(markTtl.toMillis())));
-            for (Map.Entry<String, String> job : jobs.subList(from, Math.min(jobs.size(), from + CHUNK))) {
-                args.add(job.getKey());
-                args.add(job.getValue());
-            }
-            enqueued += ((Number) redis.eval(REPUBLISH, List.of(published(queue, group), queue.main()), args)).intValue();
-        }
-        return enqueued;
+        return inChunks(REPUBLISH, queue, group, jobs);
     }
 
+    /** ARGV: ttl, then id and payload pairs: every job marked (one HSET) and enqueued (one LPUSH), whatever the marks said. */
     private static final String REPUBLISH = """
-            local n = 0
+            local marks, payloads = {}, {}
             for i = 2, #ARGV, 2 do
-              redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1])
-              redis.call('LPUSH', KEYS[2], ARGV[i + 1])
-              n = n + 1
+              marks[#marks + 1] = ARGV[i]
+              marks[#marks + 1] = ARGV[i + 1]
+              payloads[#payloads + 1] = ARGV[i + 1]
+            end
+            if #payloads > 0 then
+              redis.call('HSET', KEYS[1], unpack(marks))
+              redis.call('LPUSH', KEYS[2], unpack(payloads))
             end
             redis.call('PEXPIRE', KEYS[1], ARGV[1])
-            return n
+            return #payloads
             """;
 
     static String published(QueueKeys queue, String group) {

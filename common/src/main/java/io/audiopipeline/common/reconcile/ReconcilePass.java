@@ -256,10 +256,16 @@ final class ReconcilePass {
                 .bind("since", now.minus(afterLoss ? keyTtl : RECENTLY_COMPLETED))
                 .map((rs, ctx) -> new Object[] {rs.getString(1), rs.getBoolean(2), rs.getTimestamp(3) == null ? null : rs.getTimestamp(3).toInstant()})
                 .list());
+        // Redis first, then the rows: a count Redis holds above the row read after it was forged
+        Map<String, BatchCounts> seen = new HashMap<>();
+        for (Object[] r : rows) {
+            seen.put((String) r[0], mirror.counts((String) r[0]));
+        }
+        Map<String, BatchCounts> truth = ledger.counts(new ArrayList<>(seen.keySet()));
         for (Object[] r : rows) {
             String batchId = (String) r[0];
-            BatchCounts before = mirror.counts(batchId); // Redis first: a count it holds above the row read after it was forged
-            Optional<BatchCounts> fresh = ledger.counts(batchId);
+            BatchCounts before = seen.get(batchId);
+            Optional<BatchCounts> fresh = Optional.ofNullable(truth.get(batchId));
             if (fresh.isEmpty() || sameCounts(before, fresh.get())) {
                 continue;
             }

@@ -34,7 +34,7 @@ public final class Reconciler implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Reconciler.class);
     private static final long LEADER_LOCK = 0x617564696f5f7232L; // "audio_r2"
     private static final Duration EPOCH_CHECK = Duration.ofSeconds(1);
-    private static final Duration LEAD_RETRY = Duration.ofSeconds(5);
+    private static final Duration LEAD_RETRY = Duration.ofSeconds(10);
 
     private final ReconcilerConfig config;
     private final Database db;
