@@ -171,21 +171,52 @@ public final class BatchLedger {
             if (!Outbox.lockBatch(h, batchId)) {
                 return Settled.NONE;
             }
-            String before = h.createQuery("SELECT status FROM audio_files WHERE audio_id = :id AND batch_id = :batch")
-                    .bind("id", audioId).bind("batch", batchId).mapTo(String.class).findOne().orElse(null);
-            if (before == null || "completed".equals(before) || ("failed".equals(before) && isCompleted(h, batchId))) {
+            // the row moves out of pending (or out of failed, while its batch is open) once: only that transaction counts it
+            Optional<String> before = h.createQuery("WITH prev AS (SELECT f.audio_id, f.status FROM audio_files f JOIN batches b USING (batch_id) "
+                            + "WHERE f.audio_id = :id AND f.batch_id = :batch AND (f.status NOT IN ('completed', 'failed') "
+                            + "OR (f.status = 'failed' AND b.status <> 'completed'))) "
+                            + "UPDATE audio_files f SET status = 'completed', s3_key = :key, sha256 = :sha, size_bytes = :size, error = NULL, "
+                            + "updated_at = now() FROM prev WHERE f.audio_id = prev.audio_id RETURNING prev.status")
+                    .bind("id", audioId).bind("batch", batchId).bind("key", s3Key).bind("sha", sha256).bind("size", sizeBytes)
+                    .mapTo(String.class).findOne();
+            if (before.isEmpty()) {
                 return Settled.NONE;
             }
-            h.createUpdate("UPDATE audio_files SET status = 'completed', s3_key = :key, sha256 = :sha, size_bytes = :size, error = NULL, "
-                            + "updated_at = now() WHERE audio_id = :id")
-                    .bind("key", s3Key).bind("sha", sha256).bind("size", sizeBytes).bind("id", audioId).execute();
-            h.createUpdate("UPDATE batches SET processed_files = processed_files + 1, failed_files = failed_files - :wasFailed, updated_at = now() "
-                            + "WHERE batch_id = :id")
-                    .bind("wasFailed", "failed".equals(before) ? 1 : 0).bind("id", batchId).execute();
+            Settled settled = count(h, batchId, 1, "failed".equals(before.get()) ? -1 : 0);
             ResultEvents.fileProcessed(h, batchId, audioId);
-            return settled(h, batchId);
+            announceCompletion(h, settled);
+            return settled;
         });
         return afterCommit(s);
+    }
+
+    /**
+     * Moves the batch row's counts by {@code processed} and {@code failed} and, when every file of its hand-off is
+     * settled now, the batch to completed, in one statement under the row's lock. A file is counted only by the
+     * transaction that moved it out of pending, and no file is pending in a completed batch: a batch completed by
+     * this statement was not completed before it.
+     */
+    private static Settled count(Handle h, String batchId, int processed, int failed) {
+        String done = "status NOT IN ('completed', 'failed') AND handed_off_at IS NOT NULL AND total_files IS NOT NULL "
+                + "AND processed_files + failed_files + :dp + :df >= total_files";
+        return h.createQuery("UPDATE batches SET processed_files = processed_files + :dp, failed_files = failed_files + :df, updated_at = now(), "
+                        + "completed_at = CASE WHEN " + done + " THEN coalesce(completed_at, now()) ELSE completed_at END, "
+                        + "status = CASE WHEN " + done + " THEN 'completed' ELSE status END WHERE batch_id = :id RETURNING " + COUNTS)
+                .bind("dp", processed).bind("df", failed).bind("id", batchId)
+                .map((rs, ctx) -> {
+                    BatchCounts c = countsRow(rs, ctx);
+                    return new Settled(c, c.completed() ? Outcome.COMPLETED : Outcome.COUNTED);
+                })
+                .one();
+    }
+
+    /** The completion's audit event and {@code batch.completed}, in the transaction that completed the batch. */
+    private void announceCompletion(Handle h, Settled settled) {
+        if (settled.outcome() == Outcome.COMPLETED) {
+            BatchCounts c = settled.counts();
+            events.record(h, c.batchId(), null, "batch_completed", "processed=" + c.processed() + " failed=" + c.failed() + " total=" + c.total());
+            ResultEvents.batchCompleted(h, c.batchId());
+        }
     }
 
     /**
@@ -204,9 +235,10 @@ public final class BatchLedger {
             if (moved.isEmpty()) {
                 return Settled.NONE;
             }
-            h.createUpdate("UPDATE batches SET failed_files = failed_files + 1, updated_at = now() WHERE batch_id = :id").bind("id", batchId).execute();
+            Settled settled = count(h, batchId, 0, 1);
             ResultEvents.fileFailed(h, batchId, moved.get());
-            return settled(h, batchId);
+            announceCompletion(h, settled);
+            return settled;
         });
         return afterCommit(s);
     }
