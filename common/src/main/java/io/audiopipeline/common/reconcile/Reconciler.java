@@ -11,7 +11,6 @@ import io.audiopipeline.common.queue.JobPublisher;
 import io.audiopipeline.common.storage.ObjectStore;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Clock;
@@ -45,7 +44,7 @@ public final class Reconciler implements AutoCloseable {
     private final Clock clock;
     private volatile boolean running;
     private Thread thread;
-    private Connection session;
+    private volatile Connection session;
     private boolean leading;
 
     public Reconciler(ReconcilerConfig config, Database db, UnifiedJedis redis, ObjectStore store, PrometheusRegistry registry, String workerId,
@@ -135,21 +134,21 @@ public final class Reconciler implements AutoCloseable {
                 + replayed + " result event(s) handed to Redis since then will be handed on again");
     }
 
-    /** Whether this session holds the lead, taking it when it is free (once: the lock stays with the session). */
+    /**
+     * Whether this session holds the lead: a worker that does not lead waits for it in the database (one statement,
+     * no polling) and takes it when the session that held it ends.
+     */
     private boolean leads(Connection c) throws SQLException {
         if (leading) {
             return true;
         }
-        try (Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT pg_try_advisory_lock(" + LEADER_LOCK + ")")) {
-            rs.next();
-            leading = rs.getBoolean(1);
+        try (Statement st = c.createStatement()) {
+            st.execute("SELECT pg_advisory_lock(" + LEADER_LOCK + ")");
         }
-        if (leading) {
-            epoch.reset();
-            log.info("this worker's reconciler now leads (every {}; at once when Redis loses data)", config.interval());
-        }
-        return leading;
+        leading = true;
+        epoch.reset();
+        log.info("this worker's reconciler now leads (every {}; at once when Redis loses data)", config.interval());
+        return true;
     }
 
     private void endSession() {
@@ -169,6 +168,15 @@ public final class Reconciler implements AutoCloseable {
         running = false;
         if (thread != null) {
             thread.interrupt();
+            // a reconciler waiting for the lead is blocked in the database: cancelling the wait ends it
+            Connection waiting = session;
+            if (waiting != null) {
+                try {
+                    waiting.unwrap(org.postgresql.PGConnection.class).cancelQuery();
+                } catch (SQLException ignored) {
+                    // already gone
+                }
+            }
             thread.join(10_000);
         }
     }
