@@ -34,11 +34,9 @@ final class HandOff {
     private final EventLog events;
     private final JobPublisher publisher;
     private final JobCodec codec;
-    private final IgnoredEntryRepository ignoredEntries;
     private final String node;
 
-    HandOff(BatchLedger ledger, IgnoredEntryRepository ignoredEntries, EventLog events, JobPublisher publisher, JobCodec codec, String node) {
-        this.ignoredEntries = ignoredEntries;
+    HandOff(BatchLedger ledger, EventLog events, JobPublisher publisher, JobCodec codec, String node) {
         this.ledger = ledger;
         this.events = events;
         this.publisher = publisher;
@@ -53,7 +51,6 @@ final class HandOff {
      */
     void handOff(UnpackJob job, Manifest manifest, boolean fresh) throws IOException, SQLException {
         String batchId = job.batchId();
-        ignoredEntries.record(batchId, manifest.ignored());
         List<BatchLedger.FileEntry> entries = new ArrayList<>();
         for (Recording r : manifest.recordings()) {
             String refused = r.converted() ? refusal(batchId, r) : null;
@@ -64,7 +61,13 @@ final class HandOff {
             String failure = r.converted() ? refused : r.error();
             entries.add(new BatchLedger.FileEntry(r.originalFilename(), r.opusPath(), r.sha256(), r.durationSeconds(), failure));
         }
-        BatchLedger.HandOffResult result = ledger.handOff(batchId, job.s3Key(), node, entries);
+        int failures = (int) entries.stream().filter(e -> e.failure() != null).count();
+        // the archive's ignored entries and the audit event in the hand-off's own transaction
+        BatchLedger.HandOffResult result = ledger.handOff(batchId, job.s3Key(), node, entries, h -> {
+            IgnoredEntryRepository.record(h, batchId, manifest.ignored());
+            events.record(h, batchId, null, "unpacked", entries.size() + " recordings, " + failures + " failed to convert or hand off, "
+                    + manifest.ignored().size() + " other entries ignored; jobs of the pending files go to " + QueueKeys.transcribe(node).main());
+        });
         Set<String> pending = new HashSet<>();
         result.pending().forEach(p -> pending.add(p.name()));
         int alreadyDone = 0;
@@ -76,8 +79,6 @@ final class HandOff {
         int enqueued = publish(batchId, result.pending(), fresh);
         long failed = result.counts().failed();
         long total = result.counts().total() == null ? 0 : result.counts().total();
-        events.record(batchId, null, "unpacked", total + " recordings, " + failed + " failed, " + enqueued
-                + " transcription jobs enqueued on " + QueueKeys.transcribe(node).main() + ", " + manifest.ignored().size() + " other entries ignored");
         log.info("hand-off: {} recordings, {} failed, {} new transcription jobs on {}, {} other entries ignored{}", total, failed, enqueued,
                 QueueKeys.transcribe(node).main(), manifest.ignored().size(), alreadyDone > 0 ? ", " + alreadyDone + " already done before" : "");
     }

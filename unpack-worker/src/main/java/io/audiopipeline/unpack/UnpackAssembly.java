@@ -7,7 +7,6 @@ import io.audiopipeline.common.config.RuntimeConfig;
 import io.audiopipeline.common.db.BatchRepository;
 import io.audiopipeline.common.db.Database;
 import io.audiopipeline.common.db.EventLog;
-import io.audiopipeline.common.db.IgnoredEntryRepository;
 import io.audiopipeline.common.job.JobCodec;
 import io.audiopipeline.common.job.UnpackJob;
 import io.audiopipeline.common.process.ProcessRunner;
@@ -40,7 +39,7 @@ final class UnpackAssembly {
                 new ProcessRunner());
         RecordingConverter converter = new RecordingConverter(ffmpeg, convertPool, metrics);
         BatchLedger ledger = BatchLedger.wire(db, redis, events, store, config.scratchRoot(), retention, runtime.batchKeyTtl());
-        HandOff handOff = new HandOff(ledger, new IgnoredEntryRepository(db), events,
+        HandOff handOff = new HandOff(ledger, events,
                 new JobPublisher(redis, runtime.batchKeyTtl()), codec, runtime.nodeName());
         UnpackHandler handler = new UnpackHandler(config, store,
                 new SafeExtractor(config.maxBytes(), config.maxEntries(), config.maxCompressionRatio(), new EntryClassifier(config.audioExtensions())),

@@ -68,10 +68,22 @@ public final class BatchLedger {
      * again on another node).
      */
     public HandOffResult handOff(String batchId, String s3Key, String node, List<FileEntry> entries) throws IOException, SQLException {
+        return handOff(batchId, s3Key, node, entries, h -> { });
+    }
+
+    /** What a hand-off writes besides the files, in its transaction (the archive's ignored entries, its audit event). */
+    @FunctionalInterface
+    public interface AlsoWrite {
+        void write(Handle h);
+    }
+
+    /** {@link #handOff} with {@code also} written in the same transaction. */
+    public HandOffResult handOff(String batchId, String s3Key, String node, List<FileEntry> entries, AlsoWrite also) throws IOException, SQLException {
         HandOffResult result = db.inTransaction(h -> {
             if (!Outbox.lockBatch(h, batchId)) {
                 throw new SQLException("batch " + batchId + " has no row: its hand-off cannot be recorded", "23503");
             }
+            also.write(h);
             List<UUID> failedNow = insertRows(h, batchId, entries, HAND_OFF_CONFLICT);
             for (UUID audioId : failedNow) {
                 events.record(h, batchId, audioId, "conversion_failed", null);

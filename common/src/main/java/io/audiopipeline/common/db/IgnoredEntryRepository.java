@@ -17,7 +17,12 @@ public final class IgnoredEntryRepository {
 
     /** Records the batch's ignored entries and their count on the batch row; repeating it changes nothing. */
     public void record(String batchId, List<IgnoredEntry> entries) throws SQLException {
-        db.inTransaction(h -> {
+        db.inTransaction(h -> record(h, batchId, entries));
+    }
+
+    /** {@link #record} in the caller's transaction (the hand-off's). */
+    public static int record(org.jdbi.v3.core.Handle h, String batchId, List<IgnoredEntry> entries) {
+        {
             for (int from = 0; from < entries.size(); from += CHUNK) {
                 PreparedBatch insert = h.prepareBatch("INSERT INTO ignored_entries (batch_id, position, name, reason) "
                         + "VALUES (:batch, :position, :name, :reason) ON CONFLICT (batch_id, position) DO NOTHING");
@@ -29,7 +34,7 @@ public final class IgnoredEntryRepository {
             }
             return h.createUpdate("UPDATE batches SET ignored_entries = :count WHERE batch_id = :batch")
                     .bind("count", entries.size()).bind("batch", batchId).execute();
-        });
+        }
     }
 
     public List<IgnoredEntry> byBatch(String batchId) throws SQLException {

@@ -77,13 +77,52 @@ final class ReconcilePass {
 
     /** Runs every check; {@code afterLoss}: Redis lost data, so the keys of recently completed batches are rewritten too. */
     void run(boolean afterLoss, Instant now) throws SQLException, IOException {
-        adoptLegacy();
-        recount();
+        settleBatches();
         requeueUnpack(now);
         republishTranscriptions(now);
         rewriteKeys(afterLoss, now);
-        finishCompletions();
         restoreDeadLetters();
+    }
+
+    /**
+     * One query finds the batches to settle: handed off by an earlier release (adopted), counts that differ from
+     * their files' states or every file settled (counted again, completed), completed with their work outside
+     * the database unfinished (finished).
+     */
+    private void settleBatches() throws SQLException, IOException {
+        List<String[]> found = db.withHandle(h -> h.createQuery("SELECT batch_id, CASE "
+                        + "WHEN status = 'transcribing' AND handed_off_at IS NULL THEN 'legacy' "
+                        + "WHEN status = 'completed' THEN 'finish' ELSE 'recount' END FROM batches b WHERE "
+                        + "(status = 'transcribing' AND handed_off_at IS NULL) "
+                        + "OR (status = 'completed' AND finalized_at IS NULL AND completed_at < now() - make_interval(secs => :finishAfter)) "
+                        + "OR (status = 'transcribing' AND handed_off_at IS NOT NULL AND ("
+                        + "b.processed_files <> (SELECT count(*) FROM audio_files f WHERE f.batch_id = b.batch_id AND f.status = 'completed') OR "
+                        + "b.failed_files <> (SELECT count(*) FROM audio_files f WHERE f.batch_id = b.batch_id AND f.status = 'failed') OR "
+                        + "b.processed_files + b.failed_files >= b.total_files)) ORDER BY created_at")
+                .bind("finishAfter", FINISH_AFTER.toSeconds()).map((rs, ctx) -> new String[] {rs.getString(1), rs.getString(2)}).list());
+        for (String[] b : found) {
+            String batchId = b[0];
+            switch (b[1]) {
+                case "legacy" -> {
+                    if (legacy.adopt(batchId)) {
+                        repairs.record("legacy_adopted", batchId, null, "handed off by an earlier release: its published jobs recorded as its files");
+                    }
+                }
+                case "finish" -> {
+                    ledger.resume(batchId);
+                    repairs.record("completion_finished", batchId, null, "the worker that completed the batch did not finish its work outside the database");
+                }
+                default -> {
+                    BatchLedger.Recount r = ledger.recount(batchId);
+                    if (r.changed()) {
+                        repairs.record("counts_recounted", batchId, null, r.before() + " -> " + r.after());
+                    }
+                    if (r.completed()) {
+                        repairs.record("completion", batchId, null, "every file settled; completed now (" + r.after() + ")");
+                    }
+                }
+            }
+        }
     }
 
     /** An open dead letter (not re-queued or purged) that its list lost goes back on it, with its id. */
@@ -120,31 +159,6 @@ final class ReconcilePass {
             return json.readTree(payload).path("batch_id").asText(null);
         } catch (Exception e) {
             return null;
-        }
-    }
-
-    private void adoptLegacy() throws SQLException, IOException {
-        for (String batchId : ids("SELECT batch_id FROM batches WHERE status = 'transcribing' AND handed_off_at IS NULL ORDER BY created_at")) {
-            if (legacy.adopt(batchId)) {
-                repairs.record("legacy_adopted", batchId, null, "handed off by an earlier release: its published jobs recorded as its files");
-            }
-        }
-    }
-
-    /** A batch whose row's counts differ from its files' states is counted again; one with every file settled completes. */
-    private void recount() throws SQLException, IOException {
-        List<String> drifted = ids("SELECT b.batch_id FROM batches b WHERE b.status = 'transcribing' AND b.handed_off_at IS NOT NULL AND ("
-                + "b.processed_files <> (SELECT count(*) FROM audio_files f WHERE f.batch_id = b.batch_id AND f.status = 'completed') OR "
-                + "b.failed_files <> (SELECT count(*) FROM audio_files f WHERE f.batch_id = b.batch_id AND f.status = 'failed') OR "
-                + "b.processed_files + b.failed_files >= b.total_files)");
-        for (String batchId : drifted) {
-            BatchLedger.Recount r = ledger.recount(batchId);
-            if (r.changed()) {
-                repairs.record("counts_recounted", batchId, null, r.before() + " -> " + r.after());
-            }
-            if (r.completed()) {
-                repairs.record("completion", batchId, null, "every file settled; completed now (" + r.after() + ")");
-            }
         }
     }
 
@@ -293,14 +307,6 @@ final class ReconcilePass {
     /** Completed batches whose keys every pass checks (after a loss: every batch whose keys have not expired). */
     private static final Duration RECENTLY_COMPLETED = Duration.ofMinutes(10);
 
-    private void finishCompletions() throws SQLException, IOException {
-        for (String batchId : ids("SELECT batch_id FROM batches WHERE status = 'completed' AND finalized_at IS NULL AND completed_at < now() - interval '"
-                + FINISH_AFTER.toSeconds() + " seconds'")) {
-            ledger.resume(batchId);
-            repairs.record("completion_finished", batchId, null, "the worker that completed the batch did not finish its work outside the database");
-        }
-    }
-
     /**
      * Whether {@code worker} lives and its heartbeat says it holds the job ({@code identity}, or for an unpack job
      * any job of the batch: a prefix ending in '/'): such a job is in flight even where Redis lost its lists.
@@ -324,9 +330,5 @@ final class ReconcilePass {
             return false;
         }
         return false;
-    }
-
-    private List<String> ids(String sql) throws SQLException {
-        return db.withHandle(h -> h.createQuery(sql).mapTo(String.class).list());
     }
 }
