@@ -143,6 +143,35 @@ class ReconcilePassIT {
     }
 
     @Test
+    void theBatchesOfANodeWithoutLiveWorkersAreRecoveredFromTheirArchivesOnAnyNode() throws Exception {
+        try (io.audiopipeline.sandbox.EmbeddedS3 s3 = io.audiopipeline.sandbox.EmbeddedS3.temporary();
+             io.audiopipeline.common.storage.ObjectStore store = new io.audiopipeline.common.storage.ObjectStore(TestServers.s3Config(s3, "rec"))) {
+            store.createBucketIfMissing();
+            String batch = handedOff();
+            redis.lpush(queue.main(), job(batch, 0), job(batch, 1), job(batch, 2)); // waiting for a node whose GPU workers are gone
+            java.nio.file.Path archive = java.nio.file.Files.createTempFile("archive", ".tar");
+            store.upload(archive, "archives/" + batch + ".tar", io.audiopipeline.common.storage.TransferProgress.NONE);
+            EventLog events = new EventLog(db, "reconcile-it");
+            BatchLedger ledger = TestLedger.of(db, redis);
+            JobPublisher publisher = new JobPublisher(redis, Duration.ofDays(1));
+            ReconcilePass lost = new ReconcilePass(db, redis, codec, ledger, new BatchTracker(redis),
+                    new LegacyHandOff(new BatchRepository(db), publisher, codec, ledger), publisher,
+                    new BatchRecovery(new BatchRepository(db), store, publisher, codec, events, Clock.systemUTC()),
+                    new Repairs(new PrometheusRegistry(), events), Duration.ofDays(1), Duration.ofSeconds(2));
+            lost.run(false, Instant.now());
+            assertThat(redis.llen(QueueKeys.unpack().main())).as("not before RECONCILE_NODE_LOST_AFTER").isZero();
+            lost.run(false, Instant.now().plusSeconds(3));
+            assertThat(redis.llen(queue.main())).as("the stale jobs dropped from the lost node's queue").isZero();
+            List<String> unpack = redis.lrange(QueueKeys.unpack().main(), 0, -1);
+            assertThat(unpack).hasSize(1);
+            assertThat(codec.mapper().readTree(unpack.get(0)).path("batch_id").asText()).isEqualTo(batch);
+            long recovered = db.withHandle(h -> h.createQuery("SELECT count(*) FROM pipeline_events WHERE event = 'reconciler_batch_recovered'")
+                    .mapTo(Long.class).one());
+            assertThat(recovered).isEqualTo(1);
+        }
+    }
+
+    @Test
     void aBatchWhoseFilesWereAllSettledWithoutBeingCountedCompletesOnce() throws Exception {
         String batch = handedOff();
         // an earlier release settled the files' rows but kept the counts in Redis only
