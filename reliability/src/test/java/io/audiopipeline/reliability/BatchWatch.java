@@ -37,6 +37,16 @@ final class BatchWatch {
         return GnuTar.packFolder(work.resolve("export"), work.resolve("calls-" + System.nanoTime() + ".tar.gz"), "calls");
     }
 
+    /** The three workers' environment on one node: the test's PostgreSQL, this Redis and S3 server, the CPU engine, an inbox. */
+    static Map<String, String> nodeEnv(Path work, String node, io.audiopipeline.sandbox.EmbeddedRedis redis, io.audiopipeline.sandbox.EmbeddedS3 s3,
+                                       String bucket, Path inbox) throws Exception {
+        Map<String, String> servers = new HashMap<>(io.audiopipeline.common.testing.TestServers.env());
+        servers.putAll(s3.env(bucket));
+        servers.put("REDIS_URL", redis.url());
+        return io.audiopipeline.sandbox.LocalPipeline.env(servers, node, Files.createDirectories(work.resolve("scratch")),
+                Files.createDirectories(work.resolve("staging")), inbox);
+    }
+
     /** How many times a GPU worker's log says it transcribed each file. */
     static Map<String, Integer> transcriptionsPerFile(ChildProgram gpu) throws Exception {
         Map<String, Integer> runs = new HashMap<>();

@@ -13,14 +13,12 @@ import io.audiopipeline.common.testing.TestServers;
 import io.audiopipeline.sandbox.ChildProgram;
 import io.audiopipeline.sandbox.EmbeddedRedis;
 import io.audiopipeline.sandbox.EmbeddedS3;
-import io.audiopipeline.sandbox.LocalPipeline;
 import io.audiopipeline.common.storage.ObjectStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -62,11 +60,7 @@ class RedisLossIT {
              Database db = TestServers.freshDatabase()) {
             store.createBucketIfMissing();
             BatchWatch watch = new BatchWatch(db);
-            Map<String, String> servers = new HashMap<>(TestServers.env());
-            servers.putAll(s3.env(BUCKET));
-            servers.put("REDIS_URL", redisServer.url());
-            Map<String, String> env = LocalPipeline.env(servers, NODE, Files.createDirectories(tmp.resolve("scratch")),
-                    Files.createDirectories(tmp.resolve("staging")), inbox);
+            Map<String, String> env = BatchWatch.nodeEnv(tmp, NODE, redisServer, s3, BUCKET, inbox);
             List<ChildProgram> workers = new ArrayList<>();
             try {
                 for (String program : List.of("transfer-worker", "unpack-worker", "gpu-worker")) {

@@ -15,7 +15,6 @@ import io.audiopipeline.common.testing.TestServers;
 import io.audiopipeline.sandbox.ChildProgram;
 import io.audiopipeline.sandbox.EmbeddedRedis;
 import io.audiopipeline.sandbox.EmbeddedS3;
-import io.audiopipeline.sandbox.LocalPipeline;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -54,11 +53,7 @@ class UpgradeIT {
              Database db = TestServers.freshDatabase()) {
             store.createBucketIfMissing();
             BatchWatch watch = new BatchWatch(db);
-            Map<String, String> servers = new HashMap<>(TestServers.env());
-            servers.putAll(s3.env(BUCKET));
-            servers.put("REDIS_URL", redisServer.url());
-            Map<String, String> env = LocalPipeline.env(servers, NODE, Files.createDirectories(tmp.resolve("scratch")),
-                    Files.createDirectories(tmp.resolve("staging")), inbox);
+            Map<String, String> env = BatchWatch.nodeEnv(tmp, NODE, redisServer, s3, BUCKET, inbox);
             List<ChildProgram> all = new ArrayList<>();
             try {
                 List<ChildProgram> old = new ArrayList<>();

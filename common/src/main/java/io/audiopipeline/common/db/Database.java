@@ -76,6 +76,17 @@ public final class Database implements AutoCloseable {
         pool.evictConnection(c);
     }
 
+    /** Cancels the statement a session is running (a wait for an advisory lock, at shutdown); a session already gone is fine. */
+    public static void cancel(Connection session) {
+        if (session != null) {
+            try {
+                session.unwrap(org.postgresql.PGConnection.class).cancelQuery();
+            } catch (SQLException alreadyGone) {
+                // nothing to cancel
+            }
+        }
+    }
+
     /** Throws when the database cannot answer (readiness). */
     public void check() throws SQLException {
         withHandle(h -> h.createQuery("SELECT 1").mapTo(Integer.class).one());

@@ -315,14 +315,7 @@ public final class OutboxRelay implements AutoCloseable {
         if (thread != null) {
             thread.interrupt();
             // a relay waiting for the lead is blocked in the database: ending its session ends the wait
-            Connection waiting = session;
-            if (waiting != null) {
-                try {
-                    waiting.unwrap(PGConnection.class).cancelQuery();
-                } catch (SQLException ignored) {
-                    // already gone
-                }
-            }
+            Database.cancel(session);
             thread.join(10_000);
         }
     }

@@ -169,14 +169,7 @@ public final class Reconciler implements AutoCloseable {
         if (thread != null) {
             thread.interrupt();
             // a reconciler waiting for the lead is blocked in the database: cancelling the wait ends it
-            Connection waiting = session;
-            if (waiting != null) {
-                try {
-                    waiting.unwrap(org.postgresql.PGConnection.class).cancelQuery();
-                } catch (SQLException ignored) {
-                    // already gone
-                }
-            }
+            Database.cancel(session);
             thread.join(10_000);
         }
     }
