@@ -241,6 +241,8 @@ class PipelineCliIT {
         worker("unpack-worker", nodeB);
         worker("gpu-worker", nodeB);
         await().atMost(Duration.ofMinutes(2)).until(() -> "completed".equals(new BatchRepository(db).find(batchId).orElseThrow().status()));
+        // the keys mirror the row right after the commit that completed it
+        await().atMost(Duration.ofSeconds(10)).until(() -> new BatchTracker(redis).counts(batchId).processed() + new BatchTracker(redis).counts(batchId).failed() == 3);
         BatchCounts counts = new BatchTracker(redis).counts(batchId);
         assertThat(counts.processed()).isEqualTo(3);
         assertThat(counts.failed()).isZero();

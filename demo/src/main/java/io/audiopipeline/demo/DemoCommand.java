@@ -3,8 +3,6 @@ package io.audiopipeline.demo;
 import io.audiopipeline.cli.CliFailure;
 import io.audiopipeline.cli.Connections;
 import io.audiopipeline.cli.ProgressBar;
-import io.audiopipeline.common.batch.BatchCounts;
-import io.audiopipeline.common.batch.BatchTracker;
 import io.audiopipeline.common.config.Env;
 import io.audiopipeline.common.config.S3Config;
 import io.audiopipeline.common.db.BatchRecord;
@@ -163,19 +161,17 @@ final class DemoCommand implements Callable<Integer> {
     /** Follows the batch until it completes or fails; returns the time to its first transcript (null if none). */
     private Duration follow(Connections base, String batchId, Instant begin, Instant deadline, List<ChildProgram> workers,
                             Path logs) throws Exception {
-        BatchTracker tracker = new BatchTracker(base.redis());
         BatchRepository batches = new BatchRepository(base.database());
         DemoProgress progress = DemoProgress.forStderr();
         Duration firstTranscript = null;
         while (true) {
-            BatchRecord row = batches.find(batchId).orElseThrow();
-            BatchCounts counts = tracker.counts(batchId);
-            long done = counts.processed() + counts.failed();
-            if (firstTranscript == null && counts.processed() > 0) {
+            BatchRecord row = batches.find(batchId).orElseThrow(); // the batch's counts, as its row keeps them
+            long done = row.processedFiles() + row.failedFiles();
+            if (firstTranscript == null && row.processedFiles() > 0) {
                 firstTranscript = Duration.between(begin, Instant.now());
             }
-            progress.show(String.format("  %s %s  %s", ProgressBar.bar(done, counts.total() == null ? 0 : counts.total()),
-                    counts.total() == null ? "unpacking" : done + "/" + counts.total() + " files", row.status()));
+            progress.show(String.format("  %s %s  %s", ProgressBar.bar(done, row.totalFiles() == null ? 0 : row.totalFiles()),
+                    row.totalFiles() == null ? "unpacking" : done + "/" + row.totalFiles() + " files", row.status()));
             if ("completed".equals(row.status()) || "failed".equals(row.status())) {
                 progress.done();
                 return firstTranscript;

@@ -160,8 +160,11 @@ class GpuWorkerIT {
         return batchId;
     }
 
+    /** The batch completed in the database, and its keys mirror the row (they are written right after the commit). */
     private boolean completed(String batchId) throws Exception {
-        return "completed".equals(new BatchRepository(db).find(batchId).orElseThrow().status());
+        io.audiopipeline.common.db.BatchRecord row = new BatchRepository(db).find(batchId).orElseThrow();
+        BatchCounts keys = new BatchTracker(redis).counts(batchId);
+        return "completed".equals(row.status()) && keys.processed() == row.processedFiles() && keys.failed() == row.failedFiles();
     }
 
     private long count(String sql) throws Exception {
@@ -295,7 +298,9 @@ class GpuWorkerIT {
         TranscriptionJob first = codec.decode(redis.lindex(queue, -1), TranscriptionJob.class);
         Files.write(Path.of(first.opusPath()), new byte[] {1, 2, 3}, java.nio.file.StandardOpenOption.APPEND);
         startWorker(env(fakeBridgeDir("")));
-        await().atMost(Duration.ofSeconds(60)).until(() -> completed(batchId));
+        // the file's failure is counted (and completes the batch) in the database first; its dead letter follows
+        DeadLetters deadList = new DeadLetters(redis, QueueKeys.transcribe(NODE), codec.mapper());
+        await().atMost(Duration.ofSeconds(60)).until(() -> completed(batchId) && deadList.size() == 1);
         BatchCounts counts = new BatchTracker(redis).counts(batchId);
         assertThat(counts.processed()).isEqualTo(1);
         assertThat(counts.failed()).isEqualTo(1);

@@ -376,6 +376,8 @@ class UnpackWorkerIT {
         UnpackJob job = publish(archive);
         startWorker(env());
         await().atMost(Duration.ofSeconds(30)).until(() -> "completed".equals(new BatchRepository(db).find(job.batchId()).orElseThrow().status()));
+        // the keys mirror the row, and are set to expire, right after the commit that completed it
+        await().atMost(Duration.ofSeconds(10)).until(() -> redis.ttl("batch:{" + job.batchId() + "}:total") > 0);
         BatchCounts counts = new BatchTracker(redis).counts(job.batchId());
         assertThat(counts.total()).isZero();
         assertThat(new BatchRepository(db).find(job.batchId()).orElseThrow().totalFiles()).isZero();
