@@ -96,7 +96,7 @@ class EndToEndIT {
                 BatchRecord batch = batches.find(batchId).orElseThrow();
                 assertThat(batch.status()).isEqualTo("completed");
                 assertThat(batch.completedAt()).isNotNull();
-                BatchCounts counts = new BatchTracker(redis).counts(batchId);
+                BatchCounts counts = mirrored(redis, batches, batchId);
                 assertThat(counts.total()).isEqualTo(3);
                 assertThat(counts.processed()).isEqualTo(3);
                 assertThat(counts.failed()).isZero();
@@ -184,7 +184,7 @@ class EndToEndIT {
                 String batchId = theBatchOnceSettled(db);
                 assertThat(batches.find(batchId).orElseThrow().status()).as("logs %s, %s", unpack.logFile(), gpu.logFile())
                         .isEqualTo("completed");
-                BatchCounts counts = new BatchTracker(redis).counts(batchId);
+                BatchCounts counts = mirrored(redis, batches, batchId);
                 assertThat(counts.total()).isEqualTo(6);
                 assertThat(counts.processed()).as("silence and noise are processed, not failed").isEqualTo(6);
                 assertThat(counts.failed()).isZero();
@@ -253,6 +253,14 @@ class EndToEndIT {
     }
 
     /** Waits until the one batch of the run exists and no batch is open any more; returns its id. */
+    /** The batch keys once they mirror the completed row (they are written right after the commit that completed it). */
+    private static BatchCounts mirrored(UnifiedJedis redis, BatchRepository batches, String batchId) throws Exception {
+        BatchRecord row = batches.find(batchId).orElseThrow();
+        await().atMost(Duration.ofSeconds(10)).until(() -> new BatchTracker(redis).counts(batchId).processed() == row.processedFiles()
+                && new BatchTracker(redis).counts(batchId).failed() == row.failedFiles());
+        return new BatchTracker(redis).counts(batchId);
+    }
+
     private static String theBatchOnceSettled(Database db) throws Exception {
         await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(500)).until(() ->
                 new BatchRepository(db).active().isEmpty() && !batchIds(db).isEmpty());

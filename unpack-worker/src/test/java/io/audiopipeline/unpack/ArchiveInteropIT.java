@@ -244,9 +244,13 @@ class ArchiveInteropIT {
         awaitHandOff(batchId, Duration.ofMinutes(1));
     }
 
+    /** The hand-off committed (its audit event) and what follows its commit is done: the batch keys mirrored, every pending file's job published. */
     private void awaitHandOff(String batchId, Duration within) {
         await().atMost(within).until(() -> db.withHandle(h -> h.createQuery(
-                "SELECT count(*) FROM pipeline_events WHERE batch_id = ? AND event = 'unpacked'").bind(0, batchId).mapTo(Long.class).one()) > 0);
+                "SELECT count(*) FROM pipeline_events WHERE batch_id = ? AND event = 'unpacked'").bind(0, batchId).mapTo(Long.class).one()) > 0
+                && new io.audiopipeline.common.batch.BatchTracker(servers.redis).counts(batchId).total() != null
+                && publishedNames().getOrDefault(batchId, List.of()).size() == db.withHandle(h -> h.createQuery(
+                        "SELECT count(*) FROM audio_files WHERE batch_id = ? AND status = 'pending'").bind(0, batchId).mapTo(Long.class).one()));
     }
 
     private String out(String name) {
