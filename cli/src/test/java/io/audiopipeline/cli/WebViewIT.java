@@ -74,9 +74,10 @@ class WebViewIT {
                     inbox);
             // a job dead on a queue no worker takes: retrying it moves it to that queue, where it stays
             ObjectMapper json = new ObjectMapper().registerModule(new JavaTimeModule());
-            redis.lpush("queue:transcribe:elsewhere:dead", json.writeValueAsString(DeadLetter.of("transcribe:elsewhere",
+            DeadLetter deadJob = DeadLetter.of("transcribe:elsewhere",
                     "{\"batch_id\":\"20240101-000000-000001\",\"opus_path\":\"/x.opus\",\"original_filename\":\"x.mp3\"}",
-                    "audio file /x.opus is missing from the scratch dir", 5, "web-node:gpu:1:abc", Instant.now())));
+                    "audio file /x.opus is missing from the scratch dir", 5, "web-node:gpu:1:abc", Instant.now());
+            redis.lpush("queue:transcribe:elsewhere:dead", json.writeValueAsString(deadJob));
             int port = TcpPorts.any();
             Map<String, String> webEnv = new HashMap<>(servers);
             webEnv.put("WEB_PORT", Integer.toString(port));
@@ -120,7 +121,7 @@ class WebViewIT {
                 List<String> actions = db.withHandle(h -> h.createQuery("SELECT worker || ': ' || detail FROM pipeline_events WHERE event = 'web_action'")
                         .mapTo(String.class).list());
                 assertThat(actions).as("the retry is recorded with who and what")
-                        .containsExactly("web:127.0.0.1: re-queued dead job 0 on queue:transcribe:elsewhere");
+                        .containsExactly("web:127.0.0.1: re-queued dead job " + deadJob.id() + " on queue:transcribe:elsewhere");
                 assertThat(redis.llen("queue:transcribe:elsewhere")).isOne();
             }
         }
