@@ -183,11 +183,6 @@ public final class ReliableQueue {
         return requeued;
     }
 
-    /** This worker's heartbeat as Redis holds it now (null when gone). */
-    public String heartbeatValue() {
-        return redis.get(keys.heartbeat(workerId));
-    }
-
     /** The jobs in this worker's processing list now. */
     public List<String> processing() {
         return redis.lrange(keys.processing(workerId), 0, -1);

@@ -2,20 +2,28 @@ package io.audiopipeline.common.worker;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.audiopipeline.common.queue.ReliableQueue;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The worker's periodic duties: refresh the heartbeat, move due retries back on the queue, re-queue
- * the jobs of workers whose heartbeat expired, and publish queue depths.
+ * The worker's periodic duties: refresh the heartbeat, put back jobs of its own processing list that it does not
+ * run, move due retries back on the queue, re-queue the jobs of workers whose heartbeat expired, and publish queue
+ * depths.
  */
 final class Housekeeper implements Runnable {
     private static final Logger log = LoggerFactory.getLogger(Housekeeper.class);
+    /** Rounds in a row a job must be seen in the processing list and not run before it is put back (a visibility timeout). */
+    private static final int STRAY_ROUNDS = 4;
 
     private final ReliableQueue queue;
     private final WorkerStatus status;
     private final WorkerMetrics metrics;
     private final ObjectMapper json;
+    private Map<String, Integer> strays = new HashMap<>();
 
     Housekeeper(ReliableQueue queue, WorkerStatus status, WorkerMetrics metrics, ObjectMapper json) {
         this.queue = queue;
@@ -24,60 +32,17 @@ final class Housekeeper implements Runnable {
         this.json = json;
     }
 
-    /**
-     * Jobs in this worker's processing list that it does not run (a Redis back from an older snapshot restores
-     * the list as it was): seen so in two rounds in a row (a job just fetched is not begun yet), they go back
-     * on the queue, where a redelivery finds them settled and does nothing, or runs them if they are not.
-     * Looked for only in the rounds after Redis lost data (see {@link #beat}).
-     */
-    private void requeueStrays() {
-        java.util.List<String> running = new java.util.ArrayList<>(status.payloads());
-        java.util.List<String> strays = new java.util.ArrayList<>();
-        for (String payload : queue.processing()) {
-            if (!running.remove(payload)) {
-                strays.add(payload);
-            }
-        }
-        java.util.List<String> confirmed = new java.util.ArrayList<>();
-        for (String payload : strays) {
-            if (straysBefore.remove(payload)) {
-                confirmed.add(payload);
-            }
-        }
-        for (String payload : confirmed) {
-            if (queue.requeueStray(payload)) {
-                log.warn("a job in the processing list of {} that it does not run (Redis restored it) is back on {}", queue.workerId(),
-                        queue.keys().main());
-            }
-        }
-        strays.removeAll(confirmed);
-        straysBefore = strays;
-    }
-
-    private java.util.List<String> straysBefore = new java.util.ArrayList<>();
-
-    /**
-     * Refreshes the heartbeat. A heartbeat that is not the one written last (gone, or an older one) means Redis
-     * lost data or went back in time: the next rounds look for jobs Redis restored into this worker's processing
-     * list that it does not run.
-     */
     void beat() {
-        if (lastBeat != null && !lastBeat.equals(queue.heartbeatValue())) {
-            strayRounds = 3;
-        }
-        String beat = status.toJson(json);
-        queue.heartbeat(beat);
-        lastBeat = beat;
+        queue.heartbeat(status.toJson(json));
     }
-
-    private String lastBeat;
-    private int strayRounds;
 
     @Override
     public void run() {
         // catch everything: a scheduled task that throws is silently never run again
         try {
             beat();
+            // before due retries go back on the queue: a job promoted now is fetched at once, and is no stray
+            requeueStrays();
             long promoted = queue.promoteDue();
             if (promoted > 0) {
                 log.debug("{} delayed retries of {} are due and back on the queue", promoted, queue.keys().name());
@@ -86,13 +51,32 @@ final class Housekeeper implements Runnable {
             if (orphans > 0) {
                 log.warn("re-queued {} jobs of {} held by workers whose heartbeat expired", orphans, queue.keys().name());
             }
-            if (strayRounds > 0) {
-                strayRounds--;
-                requeueStrays();
-            }
             metrics.queue(queue.stats());
         } catch (Exception e) {
             log.warn("housekeeping of queue {} failed, next round soon: {}", queue.keys().name(), e.toString());
         }
+    }
+
+    /**
+     * Jobs in this worker's processing list that it does not run: restored there by a Redis back from an older
+     * snapshot, or moved there by a fetch whose answer a Redis restart cut off. Seen so in {@value #STRAY_ROUNDS}
+     * rounds in a row (a job just fetched is begun within milliseconds), they go back on the queue, where a
+     * redelivery finds them settled and does nothing, finds another live worker holding them and drops them, or
+     * runs them.
+     */
+    private void requeueStrays() {
+        List<String> running = new ArrayList<>(status.payloads());
+        Map<String, Integer> seen = new HashMap<>();
+        for (String payload : queue.processing()) {
+            if (!running.remove(payload)) {
+                int rounds = strays.getOrDefault(payload, 0) + 1;
+                if (rounds < STRAY_ROUNDS) {
+                    seen.put(payload, rounds);
+                } else if (queue.requeueStray(payload)) {
+                    log.warn("a job in the processing list of {} that it does not run is back on {}", queue.workerId(), queue.keys().main());
+                }
+            }
+        }
+        strays = seen;
     }
 }
