@@ -164,7 +164,7 @@ final class TransferPoller {
             RetrySchedule.Retry retry = retries.failed(identity);
             log.warn("transfer of {} failed (attempt {}), retrying in {}s; nothing was enqueued for it: {}",
                     file.name(), retry.attempt(), retry.delay().toSeconds(), e.toString());
-            record(() -> failures.failed(file, e.toString(), java.time.Instant.now().plus(retry.delay())));
+            record(() -> failures.failed(file, io.audiopipeline.common.config.Secrets.mask(e.toString()), java.time.Instant.now().plus(retry.delay())));
             return Outcome.FAILED;
         }
     }

@@ -9,8 +9,9 @@ public record BatchCounts(String batchId, Long total, long processed, long faile
         return total != null || processed > 0 || failed > 0 || s3Key != null;
     }
 
-    /** Whether every file is settled: the moment the batch completes. */
-    public boolean done() {
-        return total != null && processed + failed >= total;
+    /** The same total, counts, archive key and node (what the Redis keys mirror; {@code completed} is not mirrored). */
+    public boolean sameAs(BatchCounts other) {
+        return java.util.Objects.equals(total, other.total) && processed == other.processed && failed == other.failed
+                && java.util.Objects.equals(s3Key, other.s3Key) && java.util.Objects.equals(node, other.node);
     }
 }

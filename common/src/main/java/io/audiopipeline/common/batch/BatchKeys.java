@@ -1,7 +1,5 @@
 package io.audiopipeline.common.batch;
 
-import java.util.List;
-
 /** The keys of one batch. The braces are a cluster hash tag: all of a batch's keys share a slot. */
 public record BatchKeys(String batchId) {
     private String key(String suffix) {
@@ -26,9 +24,5 @@ public record BatchKeys(String batchId) {
 
     public String node() {
         return key("node");
-    }
-
-    public List<String> all() {
-        return List.of(total(), processed(), failed(), s3Key(), node());
     }
 }

@@ -255,22 +255,6 @@ public final class BatchLedger {
         return afterCommit(s);
     }
 
-    /**
-     * For a batch whose files are all settled but which is not completed (the reconciler's repair of a batch
-     * an older release handed off): completes it now, once.
-     */
-    public boolean completeIfDone(String batchId) throws IOException, SQLException {
-        Settled s = db.inTransaction(h -> {
-            if (!Outbox.lockBatch(h, batchId)) {
-                return Settled.NONE;
-            }
-            boolean completed = completeIfDone(h, batchId);
-            return new Settled(counts(h, batchId).orElseThrow(), completed ? Outcome.COMPLETED : Outcome.ALREADY_COUNTED);
-        });
-        afterCommit(s);
-        return s.outcome() == Outcome.COMPLETED;
-    }
-
     /** What {@link #recount} found and did. */
     public record Recount(String before, String after, boolean changed, boolean completed) {
     }

@@ -118,9 +118,6 @@ public final class BatchTracker {
 
     /** Whether the keys hold {@code expected}'s total and counts exactly. */
     public boolean agrees(BatchCounts expected) {
-        BatchCounts now = counts(expected.batchId());
-        return java.util.Objects.equals(now.total(), expected.total()) && now.processed() == expected.processed()
-                && now.failed() == expected.failed() && java.util.Objects.equals(now.s3Key(), expected.s3Key())
-                && java.util.Objects.equals(now.node(), expected.node());
+        return counts(expected.batchId()).sameAs(expected);
     }
 }

@@ -4,7 +4,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import redis.clients.jedis.UnifiedJedis;
 
 /**
@@ -87,22 +86,6 @@ public final class JobPublisher {
         return enqueued;
     }
 
-    public boolean isPublished(QueueKeys queue, String group, String id) {
-        return redis.hexists(published(queue, group), id) || redis.sismember(legacyPublished(queue, group), id);
-    }
-
-    /**
-     * The payload published for (group, id), or empty when none was. A mark left by a version that kept
-     * only the id (a set) reads as the id being published with no payload to compare: {@code ""}.
-     */
-    public Optional<String> published(QueueKeys queue, String group, String id) {
-        String payload = redis.hget(published(queue, group), id);
-        if (payload != null) {
-            return Optional.of(payload);
-        }
-        return redis.sismember(legacyPublished(queue, group), id) ? Optional.of("") : Optional.empty();
-    }
-
     /** Every job published for {@code group}, id to payload (what a hand-off of an earlier release left). */
     public java.util.Map<String, String> publishedJobs(QueueKeys queue, String group) {
         return redis.hgetAll(published(queue, group));
@@ -134,9 +117,5 @@ public final class JobPublisher {
 
     static String published(QueueKeys queue, String group) {
         return "queue:{queue:" + queue.name() + "}:published-jobs:" + group;
-    }
-
-    private static String legacyPublished(QueueKeys queue, String group) {
-        return "queue:{queue:" + queue.name() + "}:published:" + group;
     }
 }

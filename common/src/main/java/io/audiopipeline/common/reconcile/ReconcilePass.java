@@ -280,7 +280,7 @@ final class ReconcilePass {
             String batchId = (String) r[0];
             BatchCounts before = seen.get(batchId);
             Optional<BatchCounts> fresh = Optional.ofNullable(truth.get(batchId));
-            if (fresh.isEmpty() || sameCounts(before, fresh.get())) {
+            if (fresh.isEmpty() || before.sameAs(fresh.get())) {
                 continue;
             }
             BatchCounts counts = fresh.get();
@@ -297,11 +297,6 @@ final class ReconcilePass {
                     + " failed=" + before.failed() + "; the row holds total=" + counts.total() + " processed=" + counts.processed()
                     + " failed=" + counts.failed());
         }
-    }
-
-    private static boolean sameCounts(BatchCounts a, BatchCounts b) {
-        return java.util.Objects.equals(a.total(), b.total()) && a.processed() == b.processed() && a.failed() == b.failed()
-                && java.util.Objects.equals(a.s3Key(), b.s3Key()) && java.util.Objects.equals(a.node(), b.node());
     }
 
     /** Completed batches whose keys every pass checks (after a loss: every batch whose keys have not expired). */
